@@ -1,0 +1,48 @@
+# The two commands a new user needs: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+SAM_VENV := .venv-sam
+BIN := $(VENV)/bin
+WORLD_SIZE ?= small
+WORLD_SEED ?= 7
+DATA_DIR ?= var/world-$(WORLD_SIZE)
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(SAM_VENV)/bin:$(PATH)
+
+.PHONY: run test bench install sam-install lint clean up down world train serve sam-build
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml requirements/dev.txt requirements/training.txt layers/runtime/requirements.txt layers/reporting/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+	$(BIN)/pip install --quiet -r requirements/dev.txt -r requirements/training.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+sam-install: $(SAM_VENV)/.installed
+$(SAM_VENV)/.installed: requirements/sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet -r requirements/sam.txt
+	touch $@
+
+## make run: install, local AWS stack (moto), small world, trained models, API on 127.0.0.1:8000
+run: install
+	$(BIN)/nabiyam run --size $(WORLD_SIZE) --seed $(WORLD_SEED) --data-dir $(DATA_DIR)
+
+## make test: install what tests need (app + SAM CLI) and run the whole suite
+test: install sam-install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+up: install
+	$(BIN)/nabiyam local up
+down:
+	$(BIN)/nabiyam local down
+
+sam-build: sam-install
+	$(BIN)/python -m nabiyam.infra.sam_build_check
+
+clean:
+	rm -rf .aws-sam var artifacts .pytest_cache

@@ -1,0 +1,1 @@
+"""Pydantic models and reference facts shared by everything (API, jobs, training, tests)."""
