@@ -11,6 +11,7 @@ import sys
 # Command-group modules (nabiyam.cli.<name>), in --help order.
 COMMAND_MODULES: tuple[str, ...] = (
     "local",
+    "train",
 )
 
 
