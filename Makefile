@@ -9,7 +9,7 @@ WORLD_SEED ?= 7
 DATA_DIR ?= var/world-$(WORLD_SIZE)
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(SAM_VENV)/bin:$(PATH)
 
-.PHONY: run test bench install sam-install lint clean up down world train serve sam-build
+.PHONY: run test bench install sam-install clean up down world models sam-build
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/dev.txt requirements/training.txt layers/runtime/requirements.txt layers/reporting/requirements.txt
@@ -26,8 +26,24 @@ $(SAM_VENV)/.installed: requirements/sam.txt
 	touch $@
 
 ## make run: install, local AWS stack (moto), small world, trained models, API on 127.0.0.1:8000
+## Each step is cached by its output file, so a second `make run` starts in seconds.
 run: install
-	$(BIN)/nabiyam run --size $(WORLD_SIZE) --seed $(WORLD_SEED) --data-dir $(DATA_DIR)
+	$(BIN)/nabiyam local up
+	$(MAKE) --no-print-directory world models
+	$(BIN)/nabiyam world load $(DATA_DIR)
+	$(BIN)/nabiyam models publish nlu artifacts/nlu --promote
+	$(BIN)/nabiyam models publish ranker artifacts/ranker --promote
+	$(BIN)/nabiyam serve
+
+world: $(DATA_DIR)/world.json
+$(DATA_DIR)/world.json:
+	$(BIN)/nabiyam world generate --size $(WORLD_SIZE) --seed $(WORLD_SEED) --out $(DATA_DIR)
+
+models: artifacts/nlu/model.onnx artifacts/ranker/model.onnx
+artifacts/nlu/model.onnx:
+	$(BIN)/nabiyam train nlu --out artifacts/nlu
+artifacts/ranker/model.onnx: $(DATA_DIR)/world.json
+	$(BIN)/nabiyam train ranker --world $(DATA_DIR) --out artifacts/ranker
 
 ## make test: install what tests need (app + SAM CLI) and run the whole suite
 test: install sam-install
