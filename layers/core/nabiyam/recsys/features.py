@@ -1,0 +1,180 @@
+"""The ranker's input, exactly as the seed lays it out; the ONE feature module that
+training (CSV + tensors) and serving (ONNX inputs) both call.
+
+Wide (50): the seed's 17 named features at 0–16, then extra fit scores at 17–33, then zero
+padding at 34–49 (kept so the layout and the seed's CSV width stay fixed).
+Deep: user / shop / brand / category ids (row 0 = shared out-of-vocabulary embedding),
+the semantic query as hashed character n-gram ids, and 10 normalised numerical features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nabiyam.domain.food import CATEGORIES
+from nabiyam.domain.geo import DISTRICTS, haversine_m
+from nabiyam.recsys.catalogue import CatalogueIndex
+from nabiyam.recsys.filters import ResolvedRequest
+from nabiyam.recsys.funnels import FUNNELS, Layer1
+from nabiyam.recsys.store import COMPANIONS, TIMES_OF_DAY, FeatureStore, UserProfile, Vocab, age_group
+from nabiyam.recsys.text import QUERY_LEN, hash_ids
+
+WIDE_DIM = 50
+NUM_DIM = 10
+WIDE_NAMES: tuple[str, ...] = (
+    "age_group_x_category",  # 0 population lift of the user's age group for the shop's category
+    "user_district_x_shop_district",  # 1 1.0 same 구, decays with the distance between 구 centres
+    "time_of_day_x_category",  # 2 population lift of the meal slot for the category
+    "user_x_shop",  # 3 1 - exp(-past interaction weight)
+    "budget_fit",  # 4 share of the menu within budget (or price vs usual spend)
+    "distance",  # 5 exp(-metres / 1200); 0.5 when unknown
+    "dietary_match",  # 6 share of the menu matching the asked diets
+    "good_shop_corrected",  # 7 0.3 for a 착한가게 (the seed's bias correction 1.0 → 0.3)
+    "rating_over_3_5",  # 8 (rating - 3.5) / 1.5 clipped to [0, 1]
+    *(f"funnel_flag_{f}" for f in FUNNELS),  # 9-12
+    *(f"funnel_score_{f}" for f in FUNNELS),  # 13-16 score when the funnel nominated it, else 0
+    *(f"funnel_raw_{f}" for f in FUNNELS),  # 17-20 score regardless of nomination
+    "user_category_share",  # 21 user's share of past choices in this category
+    "favorite_brand",  # 22 shop's brand is one the user favours
+    "favorite_shop",  # 23 user favorited this shop
+    "request_match",  # 24 1 asked food, 0.6 asked category
+    "query_overlap",  # 25 semantic query bigrams found in the shop's text
+    "open_now",  # 26
+    "price_vs_usual_spend",  # 27 exp(-|log(avg price / usual spend)|); 0.5 unknown
+    "budget_headroom",  # 28 (budget - cheapest) / budget, 0 when no budget
+    "companion_x_category",  # 29 population lift of the companion for the category; 0.5 when none
+    "distance_km/3",  # 30 linear distance (people discount it per km); 0.5 when unknown
+    "affordable_price/budget",  # 31 mean price of the items within budget over the budget
+    "spicy_share",  # 32 share of spicy menu items
+    "healthy_share",  # 33 share of healthy menu items
+)
+WIDE_PADDING_START = len(WIDE_NAMES)  # 34: wide_feat_34..49 are zero padding
+NUM_NAMES: tuple[str, ...] = (
+    "user_age/100",
+    "user_favorite_count/50",
+    "user_total_orders/100",
+    "user_review_count/50",
+    "shop_avg_menu_price/50000",
+    "shop_menu_count/30",
+    "shop_rating/5",
+    "shop_review_count/1000",
+    "shop_order_count/1000",
+    "operating_hours/24",
+)
+INPUT_NAMES: tuple[str, ...] = ("wide", "numerical", "user_id", "shop_id", "brand_id", "category_id", "query_ids")
+
+
+@dataclass
+class FeatureBatch:
+    """Aligned rows for `positions` (catalogue positions), in the ONNX graph's input names."""
+
+    positions: np.ndarray
+    wide: np.ndarray  # (n, 50) float32
+    numerical: np.ndarray  # (n, 10) float32
+    user_id: np.ndarray  # (n,) int64
+    shop_id: np.ndarray
+    brand_id: np.ndarray
+    category_id: np.ndarray
+    query_ids: np.ndarray  # (n, QUERY_LEN) int64
+
+    def inputs(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in INPUT_NAMES}
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
+def district_affinity(user_district: str | None, shop_districts: np.ndarray) -> np.ndarray:
+    home = DISTRICTS.get(user_district or "")
+    if home is None:
+        return np.full(len(shop_districts), 0.5)
+    out = np.empty(len(shop_districts))
+    for name in set(shop_districts.tolist()):
+        d = DISTRICTS[name]
+        out[shop_districts == name] = np.exp(-haversine_m(home.lat, home.lon, d.lat, d.lon) / 5_000.0)
+    return out
+
+
+def build_features(
+    cat: CatalogueIndex,
+    store: FeatureStore,
+    vocab: Vocab,
+    req: ResolvedRequest,
+    profile: UserProfile,
+    layer1: Layer1,
+    positions: np.ndarray,
+) -> FeatureBatch:
+    p = np.asarray(positions, dtype=np.int64)
+    n = len(p)
+    c = cat.category_idx[p]
+    wide = np.zeros((n, WIDE_DIM), dtype=np.float64)
+    age = profile.age(req.at.date())
+    wide[:, 0] = np.asarray(store.age_category_lift[age_group(age)])[c]
+    wide[:, 1] = district_affinity(profile.district, cat.district[p])
+    tod = TIMES_OF_DAY.index(req.time_of_day) if req.time_of_day in TIMES_OF_DAY else 1
+    wide[:, 2] = np.asarray(store.time_category_lift[tod])[c]
+    weights = np.array([profile.shops.get(sid, 0.0) for sid in cat.shop_ids[p].tolist()])
+    wide[:, 3] = 1.0 - np.exp(-weights)
+    spend = profile.median_spend
+    price_fit = np.exp(-np.abs(np.log(np.maximum(cat.avg_price[p], 1.0) / spend))) if spend > 0 else np.full(n, 0.5)
+    wide[:, 4] = layer1.budget_share[p] if req.budget is not None else price_fit
+    wide[:, 5] = np.exp(-layer1.distance[p] / 1_200.0) if layer1.distance is not None else 0.5
+    wide[:, 6] = layer1.diet_match[p]
+    wide[:, 7] = np.where(cat.good_shop[p], 0.3, 0.0)
+    wide[:, 8] = np.clip((cat.rating[p] - 3.5) / 1.5, 0.0, 1.0)
+    flags = layer1.flags[p].astype(np.float64)
+    wide[:, 9:13] = flags
+    wide[:, 13:17] = layer1.scores[:, p].T * flags
+    wide[:, 17:21] = layer1.scores[:, p].T
+    counts = np.asarray(profile.category_counts, dtype=np.float64)
+    wide[:, 21] = counts[c] / counts.sum() if counts.sum() > 0 else 0.0
+    fav_brands = set(profile.favorite_brands)
+    wide[:, 22] = [1.0 if cat.brand_ids[i] and cat.brand_ids[i] in fav_brands else 0.0 for i in p.tolist()]
+    fav_shops = set(profile.favorite_shops)
+    wide[:, 23] = [1.0 if sid in fav_shops else 0.0 for sid in cat.shop_ids[p].tolist()]
+    wide[:, 24] = layer1.request_match[p]
+    wide[:, 25] = layer1.query_overlap[p]
+    wide[:, 26] = cat.open_mask(req.at)[p].astype(np.float64)
+    wide[:, 27] = price_fit
+    if req.budget:
+        cheapest = cat.min_price[p].astype(np.float64)
+        wide[:, 28] = np.clip((req.budget - cheapest) / req.budget, 0.0, 1.0)
+        prices = cat.price_matrix[p]
+        fits = prices <= req.budget
+        mean_fit = np.where(fits, prices, 0.0).sum(axis=1) / np.maximum(fits.sum(axis=1), 1)
+        wide[:, 31] = np.clip(mean_fit / req.budget, 0.0, 1.0)
+    comp = req.filters.companion
+    if comp and comp in COMPANIONS and store.companion_category_lift:
+        wide[:, 29] = np.asarray(store.companion_category_lift[COMPANIONS.index(comp)])[c]
+    else:
+        wide[:, 29] = 0.5
+    wide[:, 30] = np.clip(layer1.distance[p] / 3_000.0, 0.0, 2.0) if layer1.distance is not None else 0.5
+    wide[:, 32] = cat.diet["spicy"][p]
+    wide[:, 33] = cat.diet["healthy"][p]
+
+    num = np.zeros((n, NUM_DIM), dtype=np.float64)
+    num[:, 0] = (age or 0) / 100.0
+    num[:, 1] = profile.favorites / 50.0
+    num[:, 2] = profile.orders / 100.0
+    num[:, 3] = profile.reviews / 50.0
+    num[:, 4] = cat.avg_price[p] / 50_000.0
+    num[:, 5] = cat.menu_count[p] / 30.0
+    num[:, 6] = cat.rating[p] / 5.0
+    num[:, 7] = cat.review_count[p] / 1_000.0
+    num[:, 8] = cat.order_count[p] / 1_000.0
+    num[:, 9] = cat.open_hours[p] / 24.0
+    num = np.clip(num, 0.0, 5.0)
+
+    query = hash_ids(req.semantic_query, QUERY_LEN)
+    return FeatureBatch(
+        positions=p,
+        wide=wide.astype(np.float32),
+        numerical=num.astype(np.float32),
+        user_id=np.full(n, vocab.users.get(req.user_id, 0), dtype=np.int64),
+        shop_id=np.array([vocab.shops.get(s, 0) for s in cat.shop_ids[p].tolist()], dtype=np.int64),
+        brand_id=np.array([vocab.brands.get(cat.brand_ids[i], 0) for i in p.tolist()], dtype=np.int64),
+        category_id=np.array([vocab.categories.get(CATEGORIES[k], 0) for k in c.tolist()], dtype=np.int64),
+        query_ids=np.tile(query, (n, 1)),
+    )
+
