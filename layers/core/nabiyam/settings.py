@@ -8,19 +8,64 @@ endpoint comes from ``AWS_ENDPOINT_URL`` or the local-stack state file.
 
 from __future__ import annotations
 
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "NABIYAM_"
+#: moto's account id: local bucket names end with it, as the template's end with AWS::AccountId.
+LOCAL_ACCOUNT_ID = "123456789012"
 
 
 def _default_state_dir() -> Path:
     return Path.cwd() / ".nabiyam"
 
 
+def state_file_path() -> Path:
+    """Where `nabiyam local up` writes its state (NABIYAM_STATE_DIR or ./.nabiyam)."""
+    state_dir = os.environ.get(f"{ENV_PREFIX}STATE_DIR")
+    return (Path(state_dir) if state_dir else _default_state_dir()) / "local-stack.json"
+
+
+class LocalStackSource(PydanticBaseSettingsSource):
+    """Resource names from the local-stack state file: below real env vars, above defaults."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self._values = self._load()
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            state = json.loads(state_file_path().read_text())
+        except (OSError, ValueError):
+            return {}
+        env = state.get("env") if isinstance(state, dict) else None
+        if not isinstance(env, dict):
+            return {}
+        fields = self.settings_cls.model_fields
+        values: dict[str, Any] = {}
+        for key, value in env.items():
+            if isinstance(key, str) and key.startswith(ENV_PREFIX):
+                name = key[len(ENV_PREFIX):].lower()
+                if name in fields and name != "state_dir":
+                    values[name] = value
+        return values
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NABIYAM_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     stage: str = Field("dev", description="Deployment stage: dev or prod")
     region: str = Field("ap-northeast-2", description="AWS region (Seoul)")
@@ -34,14 +79,16 @@ class Settings(BaseSettings):
     idempotency_table: str = "nabiyam-dev-idempotency"
     catalogue_table: str = "nabiyam-dev-catalogue"
     users_table: str = "nabiyam-dev-users"
-    artifacts_bucket: str = "nabiyam-dev-artifacts"
-    learning_data_bucket: str = "nabiyam-dev-learning-data"
-    site_bucket: str = "nabiyam-dev-site"
+    interactions_table: str = "nabiyam-dev-interactions"
+    artifacts_bucket: str = f"nabiyam-dev-artifacts-{LOCAL_ACCOUNT_ID}"
+    learning_data_bucket: str = f"nabiyam-dev-learning-data-{LOCAL_ACCOUNT_ID}"
+    site_bucket: str = f"nabiyam-dev-site-{LOCAL_ACCOUNT_ID}"
 
     # Local development: where the local stack writes its state, models live, etc.
     state_dir: Path = Field(default_factory=_default_state_dir)
     artifacts_dir: Path = Field(default_factory=lambda: Path.cwd() / "artifacts")
     model_cache_dir: Path = Path("/tmp/nabiyam-models")
+    template_path: Path | None = Field(None, description="template.yaml for the local stack (default: repo root)")
 
     # Behaviour
     auth_mode: str = Field("body", description="'jwt' in AWS (user from claims), 'body' in dev")
@@ -56,6 +103,18 @@ class Settings(BaseSettings):
     @property
     def state_file(self) -> Path:
         return self.state_dir / "local-stack.json"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # real env vars > local-stack state file > defaults
+        return (init_settings, env_settings, LocalStackSource(settings_cls), dotenv_settings, file_secret_settings)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,1 @@
+"""Infrastructure helpers: reading template.yaml, the local (moto) stack, the SAM build check."""
