@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     auth_mode: str = Field("body", description="'jwt' in AWS (user from claims), 'body' in dev")
     nlu_confidence_threshold: float = 0.6
     max_message_chars: int = 500
+    experiment_name: str = Field("ranker-ab", description="A/B experiment the chat variant is assigned for")
+    treatment_share: float = Field(0.0, ge=0.0, le=1.0, description="share of users in the treatment arm")
     slack_webhook_url: str | None = None
     slack_bot_token: str | None = None
     slack_channel: str = "#nabiyam-report"

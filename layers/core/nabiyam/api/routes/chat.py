@@ -1,0 +1,57 @@
+"""POST /chat and POST /recommendations."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from nabiyam.api.errors import ERROR_RESPONSES
+from nabiyam.api.identity import resolve_user
+from nabiyam.api.schemas import (ChatRequest, ChatResponse, NluOut, RecommendationOut, RecommendationsRequest,
+                                 RecommendationsResponse)
+from nabiyam.api.services import Services
+from nabiyam.chat.errors import Unavailable
+from nabiyam.domain.recommendation import Recommendation
+from nabiyam.observability import metrics
+
+router = APIRouter()
+
+
+def _services(request: Request) -> Services:
+    return request.app.state.services()
+
+
+def _out(rec: Recommendation) -> RecommendationOut:
+    return RecommendationOut.model_validate(rec.model_dump(exclude={"funnels"}))
+
+
+@router.post("/chat", response_model=ChatResponse, responses=ERROR_RESPONSES, tags=["chat"],
+             summary="Ask for food: NLU → recommender → child-friendly answer")
+def chat(body: ChatRequest, request: Request) -> ChatResponse:
+    services = _services(request)
+    user_id = resolve_user(request, body.user_id, services.settings.auth_mode)
+    turn = services.pipeline.handle(user_id, body.message, body.context, body.session_id)
+    if request.app.state.emit_metrics:
+        for stage, ms in turn.latency_ms.items():
+            metrics.add_metric(name=f"Latency_{stage}", unit="Milliseconds", value=ms)
+        metrics.add_metric(name="NluConfidence", unit="None", value=turn.nlu.confidence)
+        metrics.add_metric(name="ResultCount", unit="Count", value=len(turn.items))
+        metrics.add_metric(name="ConversationLogFailures", unit="Count", value=0 if turn.logged else 1)
+    return ChatResponse(
+        conversation_id=turn.conversation_id, session_id=turn.session_id, response=turn.answer.text,
+        recommendations=[_out(r) for r in turn.items], nlu=NluOut.model_validate(turn.nlu.model_dump()),
+        model_versions=turn.model_versions, variant=turn.variant, fallback=turn.fallback,
+        latency_ms={k: round(v, 3) for k, v in turn.latency_ms.items()},
+    )
+
+
+@router.post("/recommendations", response_model=RecommendationsResponse, responses=ERROR_RESPONSES,
+             tags=["chat"], summary="Ranked shops for an NLU result and a context (no NLG, no log)")
+def recommendations(body: RecommendationsRequest, request: Request) -> RecommendationsResponse:
+    services = _services(request)
+    user_id = resolve_user(request, body.user_id, services.settings.auth_mode)
+    if services.runtime.recommender is None:
+        raise Unavailable(f"recommender not available: {services.runtime.reason('recommender')}")
+    outcome = services.pipeline.recommend(user_id, body.nlu.filters, body.context, body.nlu.semantic_query, body.k)
+    return RecommendationsResponse(user_id=user_id, recommendations=[_out(r) for r in outcome.items],
+                                   model_version=outcome.model_version, fallback=outcome.fallback,
+                                   nothing_fits=not outcome.items, suggestions=outcome.suggestions)
