@@ -24,6 +24,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (401, "no signed-in user (JWT mode)"),
         (403, "acting for another user"),
         (413, "request body too large"),
+        (415, "the body is not JSON"),
         (422, "a field is missing or invalid; `fields` names it"),
         (503, "a dependency is down; `message` says which"),
     )
@@ -57,6 +58,12 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
             detail = (err.get("ctx") or {}).get("error", "invalid JSON")
             return error_response(request, 400, "malformed_json", f"request body is not valid JSON: {detail}",
                                   [FieldProblem(field="body", problem=str(detail))])
+    content_type = request.headers.get("content-type", "")
+    if request.method in ("POST", "PUT", "PATCH") and content_type and "json" not in content_type.lower() and any(
+            tuple(err.get("loc", ()))[:1] == ("body",) and len(err.get("loc", ())) == 1 for err in errors):
+        return error_response(request, 415, "unsupported_media_type",
+                              f"send the body as JSON with Content-Type: application/json (got {content_type!r})",
+                              [FieldProblem(field="body", problem="Content-Type must be application/json")])
     problems: list[FieldProblem] = []
     for err in errors[:20]:
         name = field_name(tuple(err.get("loc", ())))
@@ -64,7 +71,8 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         if name == "body" and err.get("type") == "missing":
             msg = "a JSON request body is required"
         elif name == "body" and err.get("type") in ("model_attributes_type", "dict_type", "model_type"):
-            msg = "the request body must be a JSON object"
+            msg = "the request body must be a JSON object" + (
+                "" if content_type else " (send it with Content-Type: application/json)")
         problems.append(FieldProblem(field=name, problem=msg))
     message = "; ".join(f"{p.field}: {p.problem}" for p in problems[:5])
     return error_response(request, 422, "validation_error", message, problems)

@@ -69,8 +69,9 @@ class ChatRequest(ApiModel):
     ]})
 
     user_id: Identifier | None = Field(None, description="who asks; in AWS it comes from the JWT and may be omitted")
-    message: Annotated[CleanText, Field(min_length=1, max_length=MAX_MESSAGE_CHARS,
-                                        description="what the child typed (Korean), at most 500 characters")]
+    message: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS,
+                                  description="what the child typed (Korean), at most 500 characters"),
+                       AfterValidator(_clean_text)]
     context: ChatContext = Field(default_factory=ChatContext)
     session_id: Identifier | None = Field(None, description="groups turns of one chat session")
 
@@ -194,7 +195,7 @@ class ResponseFeedback(ApiModel):
     user_id: Identifier | None = None
     feedback: Literal["like", "dislike"]
     reason: DislikeReason | None = None
-    reason_text: Annotated[CleanText, Field(max_length=300)] | None = None
+    reason_text: Annotated[str, Field(max_length=300), AfterValidator(_clean_text)] | None = None
     satisfaction: int | None = Field(None, ge=1, le=5)
     client_ts: datetime | None = None
 

@@ -159,7 +159,10 @@ class ChatPipeline:
             items = [(m.name, m.price) for m in cat.menus[pos] if budget is None or m.price <= budget]
             return templates.menu(shop.name, items, budget)
         spans = shop.week.get(DAYS[to_kst(at).weekday()], [])
-        hours = ", ".join(f"{s // 60:02d}:{s % 60:02d}~{(e // 60) % 24:02d}:{e % 60:02d}" for s, e in spans) or None
+        if any(e - s >= 1440 for s, e in spans):
+            hours = "하루 종일"
+        else:
+            hours = ", ".join(f"{s // 60:02d}:{s % 60:02d}~{(e // 60) % 24:02d}:{e % 60:02d}" for s, e in spans) or None
         return templates.shop_info(shop.name, shop.district, shop.dong, shop.is_open(at), shop.accepts_meal_card,
                                    shop.rating, shop.is_good_shop, hours)
 

@@ -50,7 +50,7 @@ def sentences(text: str) -> list[str]:
         line = line.strip()
         if not line:
             continue
-        parts = re.split(r"(?<=[.!?])\s+", line)
+        parts = re.split(r"(?<=[^\d\s][.!?])\s+", line)  # not after a list number "1."
         out.extend(p.strip() for p in parts if p.strip())
     return out
 

@@ -143,7 +143,7 @@ def shop_info(name: str, district: str, dong: str, open_now: bool, accepts_meal_
     lines = [f"{josa(name, '은/는')} {district} {dong}에 있어요 📍"]
     lines.append("지금 문을 열었어요." if open_now else "지금은 문을 닫았어요.")
     if hours_today:
-        lines.append(f"오늘은 {hours_today}에 열어요.")
+        lines.append("오늘은 하루 종일 열어요." if hours_today == "하루 종일" else f"오늘은 {hours_today}에 열어요.")
     lines.append("아동급식카드를 쓸 수 있어요." if accepts_meal_card else "아쉽지만 아동급식카드는 안 받아요.")
     if is_good_shop:
         lines.append("착한가게예요 👍")
