@@ -26,6 +26,16 @@ logger = get_logger("runtime")
 CATALOGUE_KEY = "catalogue/current.json.gz"
 
 
+class _Discover:
+    """Sentinel: find the model (registry, then local artifacts) instead of being told where it is."""
+
+    def __repr__(self) -> str:
+        return "DISCOVER"
+
+
+DISCOVER: Any = _Discover()
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -49,11 +59,14 @@ def _remote_allowed(settings: Settings) -> bool:
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or aws.local_endpoint(settings))
 
 
-def _fetch_model(name: str, settings: Settings, local_dir: Path | None, rt: Runtime) -> Path | None:
+def _fetch_model(name: str, settings: Settings, local_dir: Path | None | _Discover, rt: Runtime) -> Path | None:
     """Directory of the model to serve, or None (the service then uses its fallback)."""
-    if local_dir is not None:
+    if local_dir is None:
+        rt.sources[name] = "none (explicit)"
+        return None
+    if not isinstance(local_dir, _Discover):
         rt.sources[name] = f"explicit:{local_dir}"
-        return local_dir
+        return Path(local_dir)
     if _remote_allowed(settings):
         try:
             from nabiyam import registry
@@ -114,9 +127,14 @@ def _load_catalogue(settings: Settings, explicit: Path | None, rt: Runtime) -> A
 
 
 def load_runtime(settings: Settings | None = None, *, catalogue: Path | Any | None = None,
-                 nlu_dir: Path | None = None, ranker_dir: Path | None = None,
+                 nlu_dir: Path | None | _Discover = DISCOVER, ranker_dir: Path | None | _Discover = DISCOVER,
                  treatment_ranker_dir: Path | None = None) -> Runtime:
-    """Load everything once. Never raises: what is missing is listed in `problems`."""
+    """Load everything once. Never raises: what is missing is listed in `problems`.
+
+    `nlu_dir`/`ranker_dir`: DISCOVER (registry, then local artifacts), a directory, or None
+    (no model: rules / funnel blend). `catalogue`: a CatalogueIndex, a snapshot file or world
+    directory, or None (S3 snapshot, then the local one).
+    """
     settings = settings or get_settings()
     started = time.perf_counter()
     rt = Runtime(settings=settings)

@@ -7,31 +7,12 @@ PK `conversation_id`; GSI `by_user` = `user_id` + `created_at`.
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, Field
 
-from nabiyam import aws
 from nabiyam.settings import Settings, get_settings
-
-
-def to_item(model: BaseModel) -> dict[str, Any]:
-    """A JSON-mode dump with floats as Decimal (what boto3's serializer accepts)."""
-    return json.loads(model.model_dump_json(), parse_float=Decimal)
-
-
-def from_item(value: Any) -> Any:
-    """Decimals back to int/float, recursively."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: from_item(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_item(v) for v in value]
-    return value
+from nabiyam.storage.dynamo import TableRepository
 
 
 class ConversationRecord(BaseModel):
@@ -62,31 +43,20 @@ class ConversationRecord(BaseModel):
 
 
 class ConversationStore:
-    """Put/get/query conversation turns (thin: the table is the source of truth)."""
+    """Put/get/query conversation turns over the shared `TableRepository`."""
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-
-    @property
-    def table(self) -> Any:
-        return aws.resource("dynamodb", self.settings).Table(self.settings.conversations_table)
+        self.repo: TableRepository[ConversationRecord] = TableRepository(
+            self.settings.conversations_table, ConversationRecord, hash_key="conversation_id",
+            indexes={"by_user": ("user_id", "created_at")}, settings=self.settings)
 
     def put(self, record: ConversationRecord) -> None:
-        self.table.put_item(Item=to_item(record))
+        self.repo.put(record)
 
     def get(self, conversation_id: str) -> ConversationRecord | None:
-        item = self.table.get_item(Key={"conversation_id": conversation_id}, ConsistentRead=True).get("Item")
-        return ConversationRecord.model_validate(from_item(item)) if item else None
+        return self.repo.get(conversation_id)
 
     def by_user(self, user_id: str, limit: int = 50) -> list[ConversationRecord]:
         """Newest first, following pagination until `limit` items."""
-        out: list[ConversationRecord] = []
-        kwargs: dict[str, Any] = {"IndexName": "by_user", "KeyConditionExpression": Key("user_id").eq(user_id),
-                                  "ScanIndexForward": False}
-        while len(out) < limit:
-            page = self.table.query(**kwargs)
-            out.extend(ConversationRecord.model_validate(from_item(i)) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return out[:limit]
+        return list(self.repo.query(user_id, index="by_user", newest_first=True, max_items=limit))

@@ -10,16 +10,15 @@ GSIs: `by_conversation` (`conversation_id` + `created_at`), `by_day` (`day` + `c
 
 from __future__ import annotations
 
-import json
+from datetime import date
 from typing import Any, Literal
 
-from boto3.dynamodb.conditions import Attr, Key
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from nabiyam import aws
 from nabiyam.settings import Settings, get_settings
-from nabiyam.storage.conversations import from_item, to_item
+from nabiyam.storage.blobs import BlobStore
+from nabiyam.storage.dynamo import TableRepository
+from nabiyam.storage.jsonl import JsonlWriter, partition_key
 
 LEARNING_PREFIX = "feedback"
 
@@ -45,61 +44,42 @@ class FeedbackRecord(BaseModel):
 
     @property
     def learning_key(self) -> str:
-        return f"{LEARNING_PREFIX}/dt={self.day}/{self.event_id}.jsonl"
+        return partition_key(LEARNING_PREFIX, date.fromisoformat(self.day), self.event_id)
 
-    def learning_line(self) -> str:
+    def learning_record(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude={"exported", "payload_hash"})
         data["type"] = "feedback"
-        return json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
+        return data
 
 
 class FeedbackStore:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-
-    @property
-    def table(self) -> Any:
-        return aws.resource("dynamodb", self.settings).Table(self.settings.feedback_table)
+        self.repo: TableRepository[FeedbackRecord] = TableRepository(
+            self.settings.feedback_table, FeedbackRecord, hash_key="event_id",
+            indexes={"by_conversation": ("conversation_id", "created_at"), "by_day": ("day", "created_at")},
+            settings=self.settings)
+        self.learning = JsonlWriter(BlobStore(self.settings.learning_data_bucket, self.settings), LEARNING_PREFIX)
 
     def put_if_absent(self, record: FeedbackRecord) -> bool:
         """Store the event unless its id exists; True when this call stored it."""
-        try:
-            self.table.put_item(Item=to_item(record), ConditionExpression=Attr("event_id").not_exists())
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self.repo.put_if_absent(record)
 
     def get(self, event_id: str) -> FeedbackRecord | None:
-        item = self.table.get_item(Key={"event_id": event_id}, ConsistentRead=True).get("Item")
-        return FeedbackRecord.model_validate(from_item(item)) if item else None
+        return self.repo.get(event_id)
 
     def export(self, record: FeedbackRecord) -> str:
-        """Write the S3 learning-data line (idempotent key), then mark the item exported."""
-        aws.client("s3", self.settings).put_object(
-            Bucket=self.settings.learning_data_bucket, Key=record.learning_key,
-            Body=record.learning_line().encode("utf-8"), ContentType="application/x-ndjson")
-        self.table.update_item(Key={"event_id": record.event_id}, UpdateExpression="SET exported = :t",
-                               ExpressionAttributeValues={":t": True})
-        return record.learning_key
-
-    def _query(self, index: str, key: str, value: str) -> list[FeedbackRecord]:
-        out: list[FeedbackRecord] = []
-        kwargs: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": Key(key).eq(value)}
-        for _ in range(100_000):  # bounded: at most 100k pages
-            page = self.table.query(**kwargs)
-            out.extend(FeedbackRecord.model_validate(from_item(i)) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return out
+        """Write the S3 learning-data line (key named by the event id), then mark the item exported."""
+        key = self.learning.write([record.learning_record()], date.fromisoformat(record.day), name=record.event_id)
+        self.repo.table.update_item(Key={"event_id": record.event_id}, UpdateExpression="SET exported = :t",
+                                    ExpressionAttributeValues={":t": True})
+        return key or record.learning_key
 
     def by_conversation(self, conversation_id: str) -> list[FeedbackRecord]:
-        return self._query("by_conversation", "conversation_id", conversation_id)
+        return list(self.repo.query(conversation_id, index="by_conversation"))
 
     def by_day(self, day: str) -> list[FeedbackRecord]:
-        return self._query("by_day", "day", day)
+        return list(self.repo.query(day, index="by_day"))
 
     def pending_exports(self, day: str) -> list[FeedbackRecord]:
         """Events of `day` whose S3 copy is missing (a job re-exports them: nothing is lost)."""

@@ -1,0 +1,125 @@
+"""/chat, /recommendations and /health over real HTTP (uvicorn) with the moto stack behind."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from nabiyam.nlg import style
+from nabiyam.storage.conversations import ConversationStore
+
+from .conftest import AT, CONTEXT, chat
+
+CARDLESS, CLOSED, PRICEY = "S005", "S006", "S007"
+
+
+def _uid() -> str:
+    return "u_" + uuid.uuid4().hex[:10]
+
+
+def _assert_hard_filters(body: dict[str, Any], budget: int | None) -> None:
+    for rec in body["recommendations"]:
+        assert rec["accepts_meal_card"] and rec["open_now"], rec
+        assert rec["shop_id"] not in (CARDLESS, CLOSED)
+        if budget is not None:
+            assert rec["price_hint"] is not None and rec["price_hint"]["price"] <= budget, rec
+
+
+def test_budget_chicken_request_is_answered_kindly_within_the_hard_filters(http: httpx.Client) -> None:
+    user = _uid()
+    r = chat(http, user, "만원으로 치킨 먹을 수 있는 곳 있어?")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["nlu"]["filters"]["budget_max"] == 10000
+    assert body["recommendations"], body
+    assert [rec["shop_id"] for rec in body["recommendations"]] == ["S001"]  # the cardless one is never shown
+    _assert_hard_filters(body, 10000)
+    assert "바삭치킨 신림점" in body["response"] and "8,000원" in body["response"]
+    assert style.check(body["response"]) == []
+    assert body["variant"] == "control" and body["conversation_id"].startswith("c_")
+    assert set(body["latency_ms"]) >= {"nlu", "recommend", "nlg", "log", "total"}
+    assert r.headers["x-correlation-id"]
+    # The turn is in the conversation log: input, NLU, candidates with scores, shown items, versions.
+    record = ConversationStore().get(body["conversation_id"])
+    assert record is not None and record.user_id == user and record.message.startswith("만원으로")
+    assert record.shown_shop_ids == ["S001"] and record.intent == body["nlu"]["intent"]
+    assert record.candidates and all("score" in c for c in record.candidates)
+    assert record.model_versions == body["model_versions"] and record.variant == "control"
+    assert record.response == body["response"]
+
+
+def test_context_budget_is_a_hard_limit_too(http: httpx.Client) -> None:
+    r = chat(http, _uid(), "배고파 뭐 먹지", budget=5000)
+    body = r.json()
+    assert r.status_code == 200 and body["recommendations"]
+    _assert_hard_filters(body, 5000)
+
+
+def test_no_budget_still_never_shows_closed_or_cardless_shops(http: httpx.Client) -> None:
+    for message in ("아이랑 갈만한 건강한 저녁 식당 추천해줘", "떡볶이 먹고 싶어", "치킨 추천해줘", "근처 맛집 알려줘"):
+        body = chat(http, _uid(), message).json()
+        _assert_hard_filters(body, None)
+        assert style.check(body["response"]) == [], body["response"]
+
+
+def test_nothing_fits_answers_kindly_with_what_to_try(http: httpx.Client) -> None:
+    body = chat(http, _uid(), "천원으로 떡볶이 먹을 수 있어?").json()
+    assert body["recommendations"] == []
+    assert "😢" in body["response"] and "예산" in body["response"]
+    assert style.check(body["response"]) == []
+
+
+def test_non_food_intents_get_fitting_answers(http: httpx.Client) -> None:
+    cases = {"안녕": "GREETING", "오늘 날씨 어때?": "OUT_OF_SCOPE"}
+    for message, intent in cases.items():
+        body = chat(http, _uid(), message).json()
+        assert body["nlu"]["intent"] == intent
+        assert body["recommendations"] == []
+        assert style.check(body["response"]) == []
+    greeting = chat(http, _uid(), "안녕").json()["response"]
+    assert "나비얌" in greeting
+
+
+def test_shop_info_and_menu_come_from_the_catalogue(http: httpx.Client) -> None:
+    info = chat(http, _uid(), "바삭치킨 신림점 몇시에 열어?").json()
+    assert info["nlu"]["intent"] == "SHOP_INFO", info["nlu"]
+    assert "바삭치킨 신림점" in info["response"] and "아동급식카드" in info["response"]
+    menu = chat(http, _uid(), "엄마손 분식 메뉴 뭐 있어?").json()
+    assert menu["nlu"]["intent"] == "MENU_INQUIRY", menu["nlu"]
+    for item in ("떡볶이 4,000원", "참치김밥 3,500원", "라볶이 6,000원"):
+        assert item in menu["response"]
+    for body in (info, menu):
+        assert style.check(body["response"]) == [], body["response"]
+
+
+def test_recommendations_endpoint_ranks_without_nlg(http: httpx.Client) -> None:
+    r = http.post("/recommendations", json={
+        "user_id": _uid(), "nlu": {"filters": {"category": "분식", "budget_max": 5000}, "semantic_query": "떡볶이"},
+        "context": {**CONTEXT, "at": AT}, "k": 3})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [rec["shop_id"] for rec in body["recommendations"]] == ["S002"]
+    assert body["fallback"] is True and body["nothing_fits"] is False
+    none = http.post("/recommendations", json={"user_id": "u1", "nlu": {"filters": {"budget_max": 1000}},
+                                               "context": {**CONTEXT, "at": AT}}).json()
+    assert none["nothing_fits"] is True and none["suggestions"]
+
+
+def test_health_reports_versions_and_stack(http: httpx.Client) -> None:
+    r = http.get("/health")
+    body = r.json()
+    assert r.status_code == 200, body
+    assert body["status"] in ("ok", "degraded")
+    assert all(v == "ok" for v in body["stack"].values()) and len(body["stack"]) == 3
+    assert body["catalogue"] == {"shops": 10, "loaded": True}
+    assert body["models"]["ranker"] == "funnel-blend-v1"
+    assert any("ranker" in p for p in body["problems"])  # the fallback is reported, not hidden
+
+
+def test_correlation_id_is_echoed(http: httpx.Client) -> None:
+    r = http.get("/health", headers={"X-Correlation-Id": "test-corr-123"})
+    assert r.headers["x-correlation-id"] == "test-corr-123"
+    bad = http.post("/chat", json={"user_id": "u1"}, headers={"X-Correlation-Id": "test-corr-456"})
+    assert bad.json()["correlation_id"] == "test-corr-456"
