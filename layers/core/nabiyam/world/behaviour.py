@@ -10,6 +10,7 @@ is identical for a seed regardless of machine.
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -144,7 +145,7 @@ def plan_sessions(rng: np.random.Generator, size: WorldSize, people: People) -> 
 @dataclass
 class ChunkOutput:
     sessions: list[tuple] = field(default_factory=list)
-    impressions: list[tuple] = field(default_factory=list)
+    impressions_text: str = ""
     orders: list[dict] = field(default_factory=list)
     favorites: list[dict] = field(default_factory=list)
     reviews: list[dict] = field(default_factory=list)
@@ -170,20 +171,31 @@ class Simulator:
             yield self._chunk(plan, idx, np.random.default_rng(ss))
 
     def _choice_sets(self, plan: SessionPlan, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """[c, K] shop indices (-1 padded) nearest-first, and their distances in km."""
+        """[c, K] shop indices (-1 padded) nearest-first, and their distances in km.
+
+        Selection uses a flat-earth distance (cheap, exact enough at 2.5 km); the distances
+        returned and scored are haversine."""
         sh = self.shops
         K = self.size.max_candidates
-        dist = distance_km(plan.lat[idx, None], plan.lon[idx, None], sh.lat[None, :], sh.lon[None, :])
+        lat, lon = plan.lat[idx, None], plan.lon[idx, None]
+        dy = (sh.lat[None, :] - lat) * 110.574
+        dx = (sh.lon[None, :] - lon) * (111.320 * np.cos(np.radians(lat)))
+        d2 = dx * dx + dy * dy
         ok = (sh.card[None, :] & sh.open_grid[:, plan.weekday[idx], plan.minute[idx] // 10].T
-              & (sh.min_price[None, :] <= plan.budget[idx, None]) & (dist <= self.size.max_distance_km))
-        d = np.where(ok, dist, np.inf)
+              & (sh.min_price[None, :] <= plan.budget[idx, None]) & (d2 <= self.size.max_distance_km ** 2))
+        d = np.where(ok, d2, np.inf)
         k = min(K, d.shape[1])
-        part = np.argpartition(d, k - 1, axis=1)[:, :k] if k < d.shape[1] else np.tile(np.arange(d.shape[1]), (len(idx), 1))
+        if k < d.shape[1]:
+            part = np.argpartition(d, k - 1, axis=1)[:, :k]
+        else:
+            part = np.tile(np.arange(d.shape[1]), (len(idx), 1))
         pd = np.take_along_axis(d, part, 1)
         order = np.lexsort((part, pd), axis=1)
         cand = np.take_along_axis(part, order, 1)
-        cd = np.take_along_axis(pd, order, 1)
-        cand = np.where(np.isfinite(cd), cand, -1)
+        finite = np.isfinite(np.take_along_axis(pd, order, 1))
+        cand = np.where(finite, cand, -1)
+        safe = np.maximum(cand, 0)
+        cd = np.where(finite, distance_km(lat, lon, sh.lat[safe], sh.lon[safe]), np.inf)
         return cand, cd
 
     def _chunk(self, plan: SessionPlan, idx: np.ndarray, rng: np.random.Generator) -> ChunkOutput:
@@ -216,21 +228,28 @@ class Simulator:
         fb_given = rng.random(c) < 0.6
         extra_r = rng.random((c, 6))
 
+        py = random.Random(int(rng.integers(2**63)))
+        sids = [f"s{int(i) + 1:07d}" for i in idx]
+        ids = self.shops.ids
+        tf = ("false", "true")
+        is_chosen = cols == chosen[rows]
+        lines = [f"{a},{b},{p},{dm},{uu!r},{pp!r},{tf[ck]},{tf[od]}\n" for a, b, p, dm, uu, pp, ck, od in zip(
+            [sids[r] for r in rows], [ids[x] for x in s_flat], cols.tolist(),
+            np.rint(cdist[rows, cols] * 1000).astype(np.int64).tolist(), np.round(u_flat, 6).tolist(),
+            np.round(P[rows, cols], 6).tolist(), clicked[rows, cols].astype(int).tolist(),
+            is_chosen.astype(int).tolist())]
+        out.impressions_text = "".join(lines)
+        n_cand = valid.sum(1).tolist()
+        chosen_l = chosen.tolist()
         for j in range(c):
-            i = int(idx[j])
-            n_c = int(valid[j].sum())
-            sid = f"s{i + 1:07d}"
-            for p in range(n_c):
-                out.impressions.append((sid, self.shops.ids[int(cand[j, p])], p, int(round(cdist[j, p] * 1000)),
-                                        round(float(U[j, p]), 6), round(float(P[j, p]), 6), bool(clicked[j, p]),
-                                        bool(p == chosen[j])))
-            out.sessions.append(self._session_row(plan, i, sid, j, cand, cdist, U, chosen[j], n_c, noise[j],
-                                                  fb_given[j], extra_r[j], rng, out))
+            out.sessions.append(self._session_row(plan, int(idx[j]), sids[j], j, cand, cdist, U, chosen_l[j],
+                                                  n_cand[j], float(noise[j]), bool(fb_given[j]),
+                                                  extra_r[j].tolist(), py, out))
         return out
 
     def _session_row(self, plan: SessionPlan, i: int, sid: str, j: int, cand: np.ndarray, cdist: np.ndarray,
-                     U: np.ndarray, chosen: int, n_c: int, noise: float, fb_given: bool, r: np.ndarray,
-                     rng: np.random.Generator, out: ChunkOutput) -> tuple:
+                     U: np.ndarray, chosen: int, n_c: int, noise: float, fb_given: bool, r: list[float],
+                     rng: random.Random, out: ChunkOutput) -> list[str]:
         w = self.weights
         user = int(plan.user[i])
         uid = self.users.ids[user]
@@ -261,8 +280,8 @@ class Simulator:
         if chosen >= 0:
             s = int(cand[j, chosen])
             chosen_id = self.shops.ids[s]
-            z = float(1 / (1 + np.exp(-(U[j, chosen] - w.no_choice))))
-            sat = int(np.clip(round(1.5 + 3.5 * z + noise), 1, 5))
+            margin = float(U[j, chosen] - w.no_choice)   # how much better than going without
+            sat = min(5, max(1, round(3.8 + 0.55 * margin + noise)))
             item = self._pick_item(s, budget, want_food, user, r[0])
             price_ratio = item["price"] / budget
             if cdist[j, chosen] > 1.0:
@@ -273,37 +292,42 @@ class Simulator:
                 reason = "irrelevant"
             self._order(uid, user, s, item, at, sid, sat, reason, r, rng, out)
         else:
-            sat = int(np.clip(round(2.0 + noise), 1, 3))
+            sat = min(3, max(1, round(2.0 + noise)))
             if n_c == 0:
                 reason = "closed"
             elif want_cat >= 0 and not any(self.shops.cat[int(x)] == want_cat for x in cand[j, :n_c]):
                 reason = "irrelevant"
-            elif float(np.mean(cdist[j, :n_c])) > 1.2:
+            elif float(cdist[j, :n_c].mean()) > 1.2:
                 reason = "far"
             else:
                 reason = "too_expensive" if r[5] < 0.5 else "irrelevant"
         feedback = None
         if fb_given:
             feedback = "like" if sat >= 4 else "dislike" if sat <= 2 else None
-        return (sid, uid, at.isoformat(), float(plan.lat[i]), float(plan.lon[i]), district, budget, comp, tod, text,
-                intent, CATEGORIES[want_cat] if want_cat >= 0 else None, FOODS[want_food].name if want_food >= 0 else None,
-                ",".join(diet), bool(plan.good_request[i]),
-                next((e["value"] for e in entities if e["type"] == "budget"), None),
-                next((e["value"] for e in entities if e["type"] == "companion"), None),
-                next((e["value"] for e in entities if e["type"] == "time_of_day"), None),
-                next((e["value"] for e in entities if e["type"] == "location"), None),
-                json.dumps(entities, ensure_ascii=False), n_c, chosen_id, feedback,
-                reason if feedback == "dislike" else None, sat)
+        def ent(kind: str) -> str:
+            return next((str(e["value"]) for e in entities if e["type"] == kind), "")
+
+        return [sid, uid, at.isoformat(), repr(float(plan.lat[i])), repr(float(plan.lon[i])), district, str(budget),
+                comp, tod, text, intent, CATEGORIES[want_cat] if want_cat >= 0 else "",
+                FOODS[want_food].name if want_food >= 0 else "", ",".join(diet),
+                "true" if plan.good_request[i] else "false", ent("budget"), ent("companion"), ent("time_of_day"),
+                ent("location"), json.dumps(entities, ensure_ascii=False), str(n_c), chosen_id or "",
+                feedback or "", (reason if feedback == "dislike" else None) or "", str(sat)]
 
     def _pick_item(self, s: int, budget: int, want_food: int, user: int, r: float) -> dict:
         items = [m for m in self.menus[s] if m["price"] <= budget]
-        weights = np.array([(5.0 if want_food >= 0 and FOOD_INDEX[m["food"]] == want_food else 1.0)
-                            * (0.2 if m["is_spicy"] and self.users.spice_tol[user] < 0.35 else 1.0) for m in items])
-        cdf = np.cumsum(weights / weights.sum())
-        return items[min(int((r > cdf).sum()), len(items) - 1)]
+        low_tol = self.users.spice_tol[user] < 0.35
+        weights = [(5.0 if want_food >= 0 and FOOD_INDEX[m["food"]] == want_food else 1.0)
+                   * (0.2 if m["is_spicy"] and low_tol else 1.0) for m in items]
+        x = r * sum(weights)
+        for m, wt in zip(items, weights):
+            x -= wt
+            if x < 0:
+                return m
+        return items[-1]
 
     def _order(self, uid: str, user: int, s: int, item: dict, at: datetime, sid: str, sat: int, reason: str,
-               r: np.ndarray, rng: np.random.Generator, out: ChunkOutput) -> None:
+               r: list[float], rng: random.Random, out: ChunkOutput) -> None:
         self.next_order += 1
         ordered_at = at + timedelta(minutes=2 + int(r[1] * 13))
         shop_id = self.shops.ids[s]
@@ -314,8 +338,8 @@ class Simulator:
             self.favorited.add((user, s))
             out.favorites.append({"user_id": uid, "shop_id": shop_id, "created_at": ordered_at + timedelta(minutes=5)})
         if r[3] < (0.45 if sat in (1, 5) else 0.3):
-            rating = int(np.clip(sat + (1 if r[4] < 0.1 else -1 if r[4] > 0.9 else 0), 1, 5))
-            text = str(rng.choice(lexicon.REVIEWS[rating])).format(food=item["food"])
+            rating = min(5, max(1, sat + (1 if r[4] < 0.1 else -1 if r[4] > 0.9 else 0)))
+            text = rng.choice(lexicon.REVIEWS[rating]).format(food=item["food"])
             if rating <= 2:
                 if item["is_spicy"] and self.users.spice_tol[user] < 0.35:
                     text += " " + lexicon.REVIEW_REASONS["too_spicy"]

@@ -71,8 +71,8 @@ def generate(size: str | WorldSize, seed: int, out_dir: str | Path, *, progress:
                       unit="chunk")
     try:
         for chunk in chunks:
-            writers["sessions"].write(chunk.sessions)
-            writers["impressions"].write(chunk.impressions)
+            writers["sessions"].write_raw(chunk.sessions)
+            writers["impressions"].write_text(chunk.impressions_text, chunk.impressions_text.count("\n"))
             writers["orders"].write(chunk.orders)
             writers["favorites"].write(chunk.favorites)
             writers["reviews"].write(chunk.reviews)

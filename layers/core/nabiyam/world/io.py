@@ -82,6 +82,16 @@ class CsvWriter:
         self._w.writerows(out)
         self.count += len(out)
 
+    def write_raw(self, rows: list[list[str]]) -> None:
+        """Rows already formatted as strings (the fast path for big files)."""
+        self._w.writerows(rows)
+        self.count += len(rows)
+
+    def write_text(self, text: str, n_rows: int) -> None:
+        """Pre-rendered CSV lines (no quoting needed), e.g. impressions."""
+        self._fh.write(text)
+        self.count += n_rows
+
     def close(self) -> None:
         self._fh.close()
 

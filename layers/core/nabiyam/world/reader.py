@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ from nabiyam.world.records import Impression, Session
 
 @dataclass
 class World:
-    """Everything in a world directory. `sessions`/`impressions` are empty when read with
-    ``behaviour=False`` (use `iter_sessions` / `iter_impressions` on large worlds)."""
+    """Everything in a world directory. The operator sheets are loaded up front;
+    `sessions`, `impressions` and `preferences` load on first access (for large worlds
+    prefer the streaming `iter_sessions` / `iter_impressions`)."""
 
     path: Path
     manifest: dict[str, Any]
@@ -29,9 +31,18 @@ class World:
     orders: list[Order]
     favorites: list[Favorite]
     reviews: list[Review]
-    sessions: list[Session] = field(default_factory=list)
-    impressions: list[Impression] = field(default_factory=list)
-    preferences: list[dict[str, Any]] = field(default_factory=list)
+
+    @cached_property
+    def sessions(self) -> list[Session]:
+        return list(iter_sessions(self.path)) if (self.path / wio.SESSIONS_FILE).exists() else []
+
+    @cached_property
+    def impressions(self) -> list[Impression]:
+        return list(iter_impressions(self.path)) if (self.path / wio.IMPRESSIONS_FILE).exists() else []
+
+    @cached_property
+    def preferences(self) -> list[dict[str, Any]]:
+        return list(iter_preferences(self.path)) if (self.path / wio.PREFERENCES_FILE).exists() else []
 
     def shop_by_id(self) -> dict[str, Shop]:
         return {s.shop_id: s for s in self.shops}
@@ -74,8 +85,9 @@ def iter_preferences(world_dir: str | Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def read_world(world_dir: str | Path, *, behaviour: bool = True, preferences: bool = True) -> World:
-    """Load a world directory. The operator sheets are validated like an import."""
+def read_world(world_dir: str | Path, *, behaviour: bool = False, preferences: bool = False) -> World:
+    """Load a world directory; the operator sheets are validated like an import.
+    `behaviour` / `preferences`: load those files now instead of on first access."""
     d = Path(world_dir)
     if not d.is_dir():
         raise FileNotFoundError(f"{d}: no such world directory")
@@ -83,9 +95,8 @@ def read_world(world_dir: str | Path, *, behaviour: bool = True, preferences: bo
     sheets = read_sheets(d)
     world = World(path=d, manifest=manifest, brands=sheets.brands, shops=sheets.shops, menus=sheets.menus,
                   users=sheets.users, orders=sheets.orders, favorites=sheets.favorites, reviews=sheets.reviews)
-    if behaviour and (d / wio.SESSIONS_FILE).exists():
-        world.sessions = list(iter_sessions(d))
-        world.impressions = list(iter_impressions(d))
-    if preferences and (d / wio.PREFERENCES_FILE).exists():
-        world.preferences = list(iter_preferences(d))
+    if behaviour:
+        _ = world.sessions, world.impressions
+    if preferences:
+        _ = world.preferences
     return world

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+import random
 
 from nabiyam.domain.food import CATEGORIES, CATEGORY_ALIASES, FOODS
 from nabiyam.world import lexicon
@@ -11,10 +11,10 @@ from nabiyam.world import lexicon
 _DIGITS = "영일이삼사오육칠팔구"
 
 
-def budget_phrase(rng: np.random.Generator, won: int) -> str:
+def budget_phrase(rng: random.Random, won: int) -> str:
     """Ways people write an amount: 만원, 8천원, 만오천원, 1만 5천원, 7,000원."""
     man, cheon = divmod(won // 1000, 10)
-    style = int(rng.integers(4))
+    style = rng.randrange(4)
     if style == 0 or won % 1000:
         return f"{won:,}원"
     if man == 0:
@@ -45,7 +45,7 @@ class _Builder:
         self.text += s
 
 
-def make_request(rng: np.random.Generator, *, tod: str, companion: str, budget: int, want_cat: int,
+def make_request(rng: random.Random, *, tod: str, companion: str, budget: int, want_cat: int,
                  want_food: int, diet: list[str], location: tuple[str, str] | None, good_request: bool,
                  say_budget: bool, say_companion: bool, say_time: bool) -> tuple[str, str, list[dict]]:
     """→ (text, intent, entities). `location` is (kind, name) with kind in district|dong|near."""
@@ -53,32 +53,32 @@ def make_request(rng: np.random.Generator, *, tod: str, companion: str, budget: 
     if location:
         kind, name = location
         if kind == "near":
-            b.add(str(rng.choice(["근처", "집 근처", "여기 근처"])), "location", "near_me")
+            b.add(rng.choice(["근처", "집 근처", "여기 근처"]), "location", "near_me")
             b.suffix("에")
         else:
             b.add(name, "location", name)
-            b.suffix(str(rng.choice(["에서", " 근처", "에"])))
+            b.suffix(rng.choice(["에서", " 근처", "에"]))
     if say_companion:
-        b.add(str(rng.choice(lexicon.COMPANION_WORDS[companion])), "companion", companion)
+        b.add(rng.choice(lexicon.COMPANION_WORDS[companion]), "companion", companion)
     if say_time:
-        b.add(str(rng.choice(lexicon.TOD_WORDS[tod])), "time_of_day", tod)
+        b.add(rng.choice(lexicon.TOD_WORDS[tod]), "time_of_day", tod)
     budget_first = say_budget and rng.random() < 0.7
     if budget_first:
         b.add(budget_phrase(rng, budget), "budget", budget)
-        b.suffix(str(rng.choice(["으로", "으로", " 안으로", " 이하로"])))
+        b.suffix(rng.choice(["으로", "으로", " 안으로", " 이하로"]))
     if good_request:
         b.add("착한가게")
         b.suffix(" 중에서" if rng.random() < 0.5 else "에서")
     for d in diet:
-        b.add(str(rng.choice(lexicon.DIETARY_WORDS[d])), "dietary_preference", d)
+        b.add(rng.choice(lexicon.DIETARY_WORDS[d]), "dietary_preference", d)
     if want_food >= 0:
         food = FOODS[want_food]
-        spelling = food.name if rng.random() < 0.75 or not food.aliases else str(rng.choice(list(food.aliases)))
+        spelling = food.name if rng.random() < 0.75 or not food.aliases else rng.choice(food.aliases)
         b.add(spelling, "food_type", food.name)
         what = "food"
     elif want_cat >= 0:
         cat = CATEGORIES[want_cat]
-        spelling = str(rng.choice([cat, *CATEGORY_ALIASES.get(cat, ())]))
+        spelling = rng.choice([cat, *CATEGORY_ALIASES.get(cat, ())])
         b.add(spelling, "category", cat)
         what = "category"
     else:
@@ -86,7 +86,7 @@ def make_request(rng: np.random.Generator, *, tod: str, companion: str, budget: 
     if say_budget and not budget_first:
         b.suffix(",")
         b.add(budget_phrase(rng, budget), "budget", budget)
-        b.suffix(str(rng.choice([" 안으로", "으로", " 정도로"])))
+        b.suffix(rng.choice([" 안으로", "으로", " 정도로"]))
     if say_budget:
         intent = "BUDGET_FOOD_INQUIRY"
         endings = {"food": [" 먹을 수 있는 곳 있어?", " 파는 곳 알려줘", " 먹을 수 있을까?"],
@@ -97,12 +97,12 @@ def make_request(rng: np.random.Generator, *, tod: str, companion: str, budget: 
         endings = {"food": [" 먹고 싶어", " 맛집 추천해줘", " 먹을 만한 곳 있어?", " 어디가 맛있어?"],
                    "category": [" 추천해줘", " 어디 갈까?", " 괜찮은 곳 알려줘"],
                    "none": [" 뭐 먹지?", " 먹을 곳 추천해줘", " 맛있는 거 먹고 싶어", " 밥집 추천해 줘"]}[what]
-    ending = str(rng.choice(endings))
+    ending = rng.choice(endings)
     if what == "none" and not b.text:
         ending = ending.lstrip()
     b.suffix(ending)
     if rng.random() < 0.05:
-        b = _prefix(b, str(rng.choice(["안녕! ", "배고파 ", "음.. "])))
+        b = _prefix(b, rng.choice(["안녕! ", "배고파 ", "음.. "]))
     return b.text, intent, b.entities
 
 
