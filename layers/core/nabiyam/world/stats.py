@@ -34,6 +34,7 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
 
 def grouped_auc(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> float:
     """Mean per-group AUC over groups with both a positive and a negative (session AUC)."""
+    groups = np.unique(groups, return_inverse=True)[1]
     order = np.argsort(groups, kind="mergesort")
     g, s, y = groups[order], scores[order], labels[order]
     bounds = np.flatnonzero(np.diff(g)) + 1
@@ -43,6 +44,7 @@ def grouped_auc(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> f
 
 def ndcg_at(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray, k: int = 5) -> float:
     """Mean NDCG@k over groups that have a positive."""
+    groups = np.unique(groups, return_inverse=True)[1]
     order = np.argsort(groups, kind="mergesort")
     g, s, y = groups[order], scores[order], labels[order].astype(float)
     bounds = np.flatnonzero(np.diff(g)) + 1
