@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from nabiyam.domain.catalogue import Brand, Favorite, MenuItem, Order, Review, Shop, User
+from nabiyam.domain.hours import KST
 from nabiyam.world import io as wio
 
 
@@ -56,7 +57,11 @@ def _xlsx_cell(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    if isinstance(v, (datetime, date)):
+    if isinstance(v, datetime):
+        if v.tzinfo is None and (v.hour, v.minute, v.second, v.microsecond) == (0, 0, 0, 0):
+            return v.date().isoformat()     # Excel has no date-only cells
+        return (v if v.tzinfo else v.replace(tzinfo=KST)).isoformat()   # workbook times are Seoul time
+    if isinstance(v, date):
         return v.isoformat()
     return str(v)
 
@@ -109,6 +114,8 @@ def read_sheets(source: str | Path, *, max_problems: int = 200) -> Sheets:
         src = src / wio.WORKBOOK_FILE
     out = Sheets()
     problems: list[str] = []
+    # ids of rows that failed validation: they exist, so references to them are not "dangling"
+    invalid: dict[str, set[str]] = {k: set() for k in _KEYS}
     for sheet, (file_name, model) in wio.SHEETS.items():
         got = _sheet_rows(src, sheet)
         where = f"sheet '{sheet}'" + (f" ({file_name})" if src.is_dir() else "")
@@ -131,12 +138,14 @@ def read_sheets(source: str | Path, *, max_problems: int = 200) -> Sheets:
             try:
                 records.append(model.model_validate(data))
             except ValidationError as exc:
+                if sheet in _KEYS and row.get(_KEYS[sheet]):
+                    invalid[sheet].add(row[_KEYS[sheet]])
                 for err in exc.errors():
                     col = str(err["loc"][0]) if err["loc"] else "?"
                     problems.append(f"{where}, row {n}, column '{col}': {_describe(err)} (got {row.get(col)!r})")
             if len(problems) >= max_problems:
                 raise WorldImportError(problems)
-    problems += _check_references(out)
+    problems += _check_references(out, invalid)
     if problems:
         raise WorldImportError(problems[:max_problems])
     return out
@@ -154,14 +163,18 @@ def _dupes(sheet: str, records: list[BaseModel], key: str) -> list[str]:
     return out
 
 
-def _check_references(s: Sheets) -> list[str]:
+_KEYS = {"brand": "brand_id", "shop": "shop_id", "menu": "menu_id", "user": "user_id"}
+
+
+def _check_references(s: Sheets, invalid: dict[str, set[str]]) -> list[str]:
     problems = (_dupes("brand", s.brands, "brand_id") + _dupes("shop", s.shops, "shop_id")
                 + _dupes("menu", s.menus, "menu_id") + _dupes("user", s.users, "user_id")
                 + _dupes("product_order", s.orders, "order_id") + _dupes("review", s.reviews, "review_id"))
-    brands = {b.brand_id for b in s.brands}
-    shops = {x.shop_id for x in s.shops}
-    users = {u.user_id for u in s.users}
+    brands = {b.brand_id for b in s.brands} | invalid["brand"]
+    shops = {x.shop_id for x in s.shops} | invalid["shop"]
+    users = {u.user_id for u in s.users} | invalid["user"]
     menu_shop = {m.menu_id: m.shop_id for m in s.menus}
+    known_menus = set(menu_shop) | invalid["menu"]
 
     def ref(sheet: str, records: list, column: str, known: set | dict, target: str) -> None:
         for n, r in enumerate(records, start=1):
@@ -173,7 +186,7 @@ def _check_references(s: Sheets) -> list[str]:
     ref("menu", s.menus, "shop_id", shops, "shop")
     ref("product_order", s.orders, "user_id", users, "user")
     ref("product_order", s.orders, "shop_id", shops, "shop")
-    ref("product_order", s.orders, "menu_id", menu_shop, "menu")
+    ref("product_order", s.orders, "menu_id", known_menus, "menu")
     for n, o in enumerate(s.orders, start=1):
         if o.menu_id in menu_shop and o.shop_id in shops and menu_shop[o.menu_id] != o.shop_id:
             problems.append(f"sheet 'product_order', row {n}, column 'menu_id': {o.menu_id!r} belongs to shop "
