@@ -49,8 +49,9 @@ artifacts/ranker/model.onnx: $(DATA_DIR)/world.json
 test: install sam-install
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-bench: install
-	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+## make bench [QUICK=1]: every benchmarks/bench_*.py → benchmarks/results/latest.json + latest.md
+bench: install sam-install
+	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 up: install
 	$(BIN)/nabiyam local up
