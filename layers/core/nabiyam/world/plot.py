@@ -50,7 +50,7 @@ def plot_world(world_dir: str | Path, out: str | Path) -> Path:
     ax1.set_title("Shops by category (x = no meal card)", fontsize=10)
     ax1.set_xlabel("longitude")
     ax1.set_ylabel("latitude")
-    ax1.legend(fontsize=6.5, markerscale=2, loc="lower left", ncol=2, framealpha=0.8)
+    ax1.legend(fontsize=6.5, markerscale=2, loc="upper right", ncol=2, framealpha=0.8)
     ax1.set_aspect(1 / np.cos(np.radians(37.5)))
 
     data = [prices[c] for c in CATEGORIES]

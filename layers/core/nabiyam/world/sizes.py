@@ -27,7 +27,7 @@ SIZES: dict[str, WorldSize] = {
     "tiny": WorldSize("tiny", shops=80, users=150, sessions=900, days=14, districts=_ALL[:2], chunk=500),
     "small": WorldSize("small", shops=600, users=3000, sessions=36_000, days=91, districts=_ALL[:6]),
     "large": WorldSize("large", shops=5000, users=100_000, sessions=110_000, days=182, districts=_ALL,
-                       write_xlsx=False),
+                       chunk=1000, write_xlsx=False),
 }
 
 
