@@ -10,7 +10,9 @@ import argparse
 import importlib
 
 # model name → module under training_jobs/ exposing `add_arguments(parser)` and `main(args) -> int`
-TRAINING_JOBS: dict[str, str] = {}
+TRAINING_JOBS: dict[str, str] = {
+    "nlu": "training_jobs.nlu.job",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

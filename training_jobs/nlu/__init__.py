@@ -1,0 +1,1 @@
+"""NLU training job: generated utterances → joint intent/slot model → ONNX (torch only here)."""
