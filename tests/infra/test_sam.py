@@ -72,3 +72,30 @@ def test_sam_build_and_size_check(tmp_path: Path) -> None:
         assert f["function"] in proc.stdout
     built = build_dir / "CoreLayer" / "python" / "nabiyam" / "settings.py"
     assert built.is_file(), "the core layer must hold the nabiyam package under python/"
+
+
+_SAM_LOCAL_ROUTES = """
+import json, sys
+from samcli.lib.providers.api_provider import ApiProvider
+from samcli.lib.providers.sam_function_provider import SamFunctionProvider
+from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
+stacks, _ = SamLocalStackProvider.get_stacks(sys.argv[1], parameter_overrides={"Stage": "dev"})
+functions = SamFunctionProvider(stacks)
+routes = {}
+for r in ApiProvider(stacks).api.routes:
+    fn = functions.get(r.function_name)
+    for m in r.methods:
+        routes[m + " " + r.path] = fn.handler if fn else None
+print(json.dumps(routes))
+"""
+
+
+def test_sam_local_start_api_sees_every_route() -> None:
+    """`sam local start-api` (Docker) must route to the API function: checked with SAM CLI's own parser."""
+    sam_python = find_sam(REPO).parent / "python"
+    proc = subprocess.run([str(sam_python), "-c", _SAM_LOCAL_ROUTES, str(REPO / "template.yaml")], capture_output=True,
+                          text=True, timeout=120, env=_sam_env(), cwd=REPO, check=False)
+    assert proc.returncode == 0, proc.stderr
+    routes = json.loads(proc.stdout.strip().splitlines()[-1])
+    for route in ("POST /chat", "GET /recommendations", "POST /recommendations", "POST /feedback", "GET /health"):
+        assert routes.get(route) == "app.handler", (route, routes)
