@@ -19,6 +19,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 REGION = "ap-northeast-2"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here too so `--strict-markers` accepts it when xdist is disabled (-p no:xdist).
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker (--dist loadgroup)")
+
+
 def _reset_caches() -> None:
     from nabiyam import aws
     from nabiyam.settings import get_settings
