@@ -12,6 +12,7 @@ import importlib
 # model name → module under training_jobs/ exposing `add_arguments(parser)` and `main(args) -> int`
 TRAINING_JOBS: dict[str, str] = {
     "nlu": "training_jobs.nlu.job",
+    "ranker": "training_jobs.ranker",
 }
 
 

@@ -1,8 +1,8 @@
 """The ranker's input, exactly as the seed lays it out; the ONE feature module that
 training (CSV + tensors) and serving (ONNX inputs) both call.
 
-Wide (50): the seed's 17 named features at 0–16, then extra fit scores at 17–33, then zero
-padding at 34–49 (kept so the layout and the seed's CSV width stay fixed).
+Wide (50): the seed's 17 named features at 0–16, then extra fit scores at 17–43, then zero
+padding at 44–49 (kept so the layout and the seed's CSV width stay fixed).
 Deep: user / shop / brand / category ids (row 0 = shared out-of-vocabulary embedding),
 the semantic query as hashed character n-gram ids, and 10 normalised numerical features."""
 
@@ -15,7 +15,7 @@ import numpy as np
 from nabiyam.domain.food import CATEGORIES
 from nabiyam.domain.geo import DISTRICTS, haversine_m
 from nabiyam.recsys.catalogue import CatalogueIndex
-from nabiyam.recsys.filters import ResolvedRequest
+from nabiyam.recsys.filters import ResolvedRequest, wanted_categories
 from nabiyam.recsys.funnels import FUNNELS, Layer1
 from nabiyam.recsys.store import COMPANIONS, TIMES_OF_DAY, FeatureStore, UserProfile, Vocab, age_group
 from nabiyam.recsys.text import QUERY_LEN, hash_ids
@@ -48,8 +48,18 @@ WIDE_NAMES: tuple[str, ...] = (
     "affordable_price/budget",  # 31 mean price of the items within budget over the budget
     "spicy_share",  # 32 share of spicy menu items
     "healthy_share",  # 33 share of healthy menu items
+    "user_category_choice_lift",  # 34 user's chosen/shown rate for the category over the population's, squashed
+    "user_distance_pref_x_km",  # 35 (chosen − shown mean km for the user) × this shop's km
+    "user_spicy_pref_x_spicy",  # 36 (chosen − shown spicy share) × this shop's spicy share
+    "user_good_pref_x_good",  # 37 (chosen − shown good-shop rate) × is good shop
+    "user_price_pref_x_price",  # 38 (chosen − shown price/budget) × this shop's price/budget
+    "user_brand_order_share",  # 39 share of the user's orders at this shop's brand
+    "shop_choice_lift",  # 40 shop's chosen/shown rate over its category's, squashed
+    "asked_category",  # 41 the shop's category is the asked (or asked food's) category
+    "asked_food_in_budget",  # 42 serves an asked food within budget
+    "good_request_x_good",  # 43 a good shop was asked for and this is one
 )
-WIDE_PADDING_START = len(WIDE_NAMES)  # 34: wide_feat_34..49 are zero padding
+WIDE_PADDING_START = len(WIDE_NAMES)  # 44: wide_feat_44..49 are zero padding
 NUM_NAMES: tuple[str, ...] = (
     "user_age/100",
     "user_favorite_count/50",
@@ -152,6 +162,35 @@ def build_features(
     wide[:, 30] = np.clip(layer1.distance[p] / 3_000.0, 0.0, 2.0) if layer1.distance is not None else 0.5
     wide[:, 32] = cat.diet["spicy"][p]
     wide[:, 33] = cat.diet["healthy"][p]
+
+    shown_cat = np.asarray(profile.shown_cat, dtype=np.float64)
+    chosen_cat = np.asarray(profile.chosen_cat, dtype=np.float64)
+    rate = np.asarray(store.category_rate, dtype=np.float64) if store.category_rate else np.full(len(CATEGORIES), 0.1)
+    lift = ((chosen_cat[c] + 5.0 * rate[c]) / (shown_cat[c] + 5.0)) / rate[c]
+    wide[:, 34] = lift / (1.0 + lift)
+    km = layer1.distance[p] / 1000.0 if layer1.distance is not None else np.full(n, 1.0)
+    wide[:, 35] = np.clip(profile.pref_km * km, -5.0, 5.0)
+    wide[:, 36] = profile.pref_spicy * cat.diet["spicy"][p]
+    wide[:, 37] = profile.pref_good * cat.good_shop[p]
+    budget = float(req.budget) if req.budget else (spend if spend > 0 else 10_000.0)
+    wide[:, 38] = np.clip(profile.pref_price * cat.avg_price[p] / budget, -5.0, 5.0)
+    if profile.orders > 0 and profile.brand_orders:
+        wide[:, 39] = [profile.brand_orders.get(cat.brand_ids[i], 0.0) / profile.orders if cat.brand_ids[i] else 0.0
+                       for i in p.tolist()]
+    shop_stats = [store.shop_rate.get(sid, (0.0, 0.0)) for sid in cat.shop_ids[p].tolist()]
+    shown_s = np.array([x[0] for x in shop_stats])
+    chosen_s = np.array([x[1] for x in shop_stats])
+    s_lift = ((chosen_s + 5.0 * rate[c]) / (shown_s + 5.0)) / rate[c]
+    wide[:, 40] = s_lift / (1.0 + s_lift)
+    wanted = wanted_categories(req.filters)
+    wide[:, 41] = [1.0 if CATEGORIES[k] in wanted else 0.0 for k in c.tolist()]
+    foods = set(req.filters.food_types)
+    if foods:
+        limit = req.budget if req.budget is not None else 10**9
+        wide[:, 42] = [1.0 if any(m.food in foods and m.price <= limit for m in cat.menus[i]) else 0.0
+                       for i in p.tolist()]
+    if req.filters.good_shop_only:
+        wide[:, 43] = cat.good_shop[p].astype(np.float64)
 
     num = np.zeros((n, NUM_DIM), dtype=np.float64)
     num[:, 0] = (age or 0) / 100.0

@@ -37,7 +37,7 @@ class Layer1:
     candidates: np.ndarray  # positions, best funnel score first, ≤ MAX_CANDIDATES
     query_overlap: np.ndarray  # (n,) share of query bigrams in the shop's text
     request_match: np.ndarray  # (n,) 1 asked food served, 0.6 asked category, 0 nothing asked
-    diet_match: np.ndarray  # (n,) mean share of menu matching the asked diets (0 when none asked)
+    diet_match: np.ndarray  # (n,) sum over asked diets of the menu share matching it (0 when none asked)
     budget_share: np.ndarray  # (n,) share of the menu within budget
 
 
@@ -47,6 +47,13 @@ def _unit(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def popularity(cat: CatalogueIndex) -> np.ndarray:
+    cached = getattr(cat, "_popularity", None)
+    if cached is None:
+        cached = cat._popularity = _popularity(cat)  # type: ignore[attr-defined]
+    return cached
+
+
+def _popularity(cat: CatalogueIndex) -> np.ndarray:
     bayes = (cat.rating * cat.review_count + RATING_PRIOR * RATING_PRIOR_WEIGHT) / (cat.review_count + RATING_PRIOR_WEIGHT)
     rating = np.clip((bayes - 1.0) / 4.0, 0.0, 1.0)
     orders = np.log1p(cat.order_count) / max(np.log1p(cat.order_count.max()), 1.0)
@@ -77,7 +84,7 @@ def run_layer1(
         if foods:
             request_match = np.maximum(request_match, np.array([1.0 if foods & fs else 0.0 for fs in cat.foods]))
     diets = [str(d) for d in f.dietary_preferences if str(d) in cat.diet]
-    diet_match = np.mean([cat.diet[d] for d in diets], axis=0) if diets else np.zeros(n)
+    diet_match = np.sum([cat.diet[d] for d in diets], axis=0) if diets else np.zeros(n)
     overlap = cat.query_overlap(req.semantic_query)
     counts = np.asarray(profile.category_counts, dtype=np.float64)
     taste = counts[cat.category_idx] / counts.max() if counts.max() > 0 else np.zeros(n)
@@ -85,7 +92,7 @@ def run_layer1(
     if wanted or foods:
         parts.append(request_match)
     if diets:
-        parts.append(diet_match)
+        parts.append(diet_match / len(diets))
     if req.semantic_query.strip():
         parts.append(overlap)
     s_content = 0.7 * np.mean(parts, axis=0) + 0.3 * taste if parts else taste

@@ -54,13 +54,14 @@ class Recommender:
         store: FeatureStore | None = None,
         collab: CollabModel | None = None,
         fallback_reason: str | None = None,
+        vocab: Vocab | None = None,
     ):
         self.catalogue = catalogue
         self.artifacts = artifacts
         self.store = artifacts.store if artifacts else (store or FeatureStore.empty())
         collab = artifacts.collab if artifacts else collab
         self.collab = collab.aligned_to(catalogue.shop_ids) if collab is not None else None
-        self.vocab = artifacts.vocab if artifacts else Vocab({}, {}, {}, {})
+        self.vocab = artifacts.vocab if artifacts else (vocab or Vocab({}, {}, {}, {}))
         self.fallback_reason = None if artifacts else (fallback_reason or "no ranker artifact given")
 
     @classmethod
@@ -106,11 +107,20 @@ class Recommender:
         profile = self.store.profile(user_id)
         return ResolvedRequest.resolve(user_id, filters, context, profile, semantic_query, open_only, now), profile
 
-    def layer1(self, req: ResolvedRequest, profile: UserProfile) -> tuple[Layer1, dict[str, np.ndarray]]:
+    def layer1(
+        self, req: ResolvedRequest, profile: UserProfile, shown: np.ndarray | None = None
+    ) -> tuple[Layer1, dict[str, np.ndarray]]:
+        """Hard filters + funnels. Training passes `shown` (the positions a person actually saw)
+        as the eligible set, so funnel flags mean "Layer 1 would nominate it among those"."""
         cat = self.catalogue
         distance = cat.distance_m(req.lat, req.lon) if req.lat is not None and req.lon is not None else None
-        masks = filter_masks(cat, req, distance)
-        ok = eligible(masks)
+        if shown is None:
+            masks = filter_masks(cat, req, distance)
+            ok = eligible(masks)
+        else:
+            masks = {}
+            ok = np.zeros(len(cat), dtype=bool)
+            ok[shown] = True
         return run_layer1(cat, self.store, self.collab, req, profile, ok, distance), masks
 
     def features(self, req: ResolvedRequest, profile: UserProfile, layer1: Layer1, positions: np.ndarray) -> FeatureBatch:

@@ -58,6 +58,17 @@ class UserProfile:
     shops: dict[str, float] = field(default_factory=dict)  # shop_id → interaction weight
     favorite_shops: list[str] = field(default_factory=list)
     favorite_brands: list[str] = field(default_factory=list)
+    brand_orders: dict[str, float] = field(default_factory=dict)  # brand_id → orders
+    # Revealed preferences from the exposure log (shops shown in past answers vs the one chosen):
+    # per category shown/chosen counts, and mean distance / spicy share / good-shop flag /
+    # price-over-budget of what was chosen minus what was shown (0 when unknown).
+    shown_cat: list[float] = field(default_factory=lambda: [0.0] * N_CAT)
+    chosen_cat: list[float] = field(default_factory=lambda: [0.0] * N_CAT)
+    choices: float = 0.0
+    pref_km: float = 0.0
+    pref_spicy: float = 0.0
+    pref_good: float = 0.0
+    pref_price: float = 0.0
 
     def age(self, on: date) -> int | None:
         if not self.birthday:
@@ -78,6 +89,8 @@ class FeatureStore:
     age_category_lift: list[list[float]]  # [age_group][category] in [0, 1]
     time_category_lift: list[list[float]]  # [time_of_day][category] in [0, 1]
     companion_category_lift: list[list[float]] = field(default_factory=list)  # [companion][category]
+    category_rate: list[float] = field(default_factory=list)  # population P(chosen | shown) per category
+    shop_rate: dict[str, list[float]] = field(default_factory=dict)  # shop_id → [shown, chosen]
 
     def profile(self, user_id: str) -> UserProfile:
         return self.users.get(user_id, EMPTY_PROFILE)
@@ -95,6 +108,8 @@ class FeatureStore:
         reviews: Iterable[Review],
         cutoff: datetime,
         session_companion: dict[str, str] | None = None,
+        exposures: Exposures | None = None,
+        shop_attrs: ShopAttrs | None = None,
     ) -> FeatureStore:
         """Aggregate everything strictly before `cutoff` (the point in time features may see)."""
         cutoff = to_kst(cutoff)
@@ -117,6 +132,9 @@ class FeatureStore:
             p.orders += 1
             p.category_counts[c] += 1
             p.shops[o.shop_id] = p.shops.get(o.shop_id, 0.0) + 1.0
+            brand = shop_brand.get(o.shop_id)
+            if brand:
+                p.brand_orders[brand] = p.brand_orders.get(brand, 0.0) + 1.0
             spends[o.user_id].append(o.price)
             bd = birthdays.get(o.user_id)
             age = UserProfile(birthday=bd).age(at.date()) if bd else None
@@ -146,7 +164,48 @@ class FeatureStore:
             brands.update({shop_brand.get(s): w for s, w in p.shops.items() if w >= 2})
             p.favorite_brands = sorted(b for b in brands if b)
             p.favorite_shops = sorted(set(p.favorite_shops))
-        return cls(cutoff.isoformat(), profiles, _lift(age_cat), _lift(time_cat), _lift(comp_cat))
+        store = cls(cutoff.isoformat(), profiles, _lift(age_cat), _lift(time_cat), _lift(comp_cat))
+        if exposures is not None and shop_attrs is not None:
+            store._add_exposures(exposures, shop_attrs, cutoff)
+        return store
+
+    def _add_exposures(self, ex: Exposures, shops: ShopAttrs, cutoff: datetime) -> None:
+        """Vectorised aggregates of the exposure log strictly before `cutoff`."""
+        keep = ex.at < cutoff.timestamp()
+        if not keep.any():
+            self.category_rate = [0.1] * N_CAT
+            return
+        users, inv = np.unique(ex.user_ids[keep], return_inverse=True)
+        pos, chosen, km, budget = ex.shop_pos[keep], ex.chosen[keep], ex.km[keep], ex.budget[keep]
+        cat = shops.category_idx[pos]
+        nu = len(users)
+        shown_cat = np.bincount(inv * N_CAT + cat, minlength=nu * N_CAT).reshape(nu, N_CAT)
+        chosen_cat = np.bincount(inv * N_CAT + cat, weights=chosen, minlength=nu * N_CAT).reshape(nu, N_CAT)
+        n_shown = np.bincount(inv, minlength=nu).astype(float)
+        n_chosen = np.bincount(inv, weights=chosen, minlength=nu)
+        price = shops.avg_price[pos] / np.maximum(budget, 1.0)
+
+        def pref(x: np.ndarray) -> np.ndarray:
+            mean_shown = np.bincount(inv, weights=x, minlength=nu) / np.maximum(n_shown, 1)
+            mean_chosen = np.bincount(inv, weights=x * chosen, minlength=nu) / np.maximum(n_chosen, 1)
+            # shrink towards 0 (no preference) when the user chose little
+            return np.where(n_chosen > 0, (mean_chosen - mean_shown) * n_chosen / (n_chosen + 2.0), 0.0)
+
+        p_km, p_spicy = pref(km), pref(shops.spicy[pos])
+        p_good, p_price = pref(shops.good[pos].astype(float)), pref(price)
+        for k, uid in enumerate(users.tolist()):
+            prof = self.users.setdefault(uid, UserProfile())
+            prof.shown_cat = shown_cat[k].tolist()
+            prof.chosen_cat = chosen_cat[k].tolist()
+            prof.choices = float(n_chosen[k])
+            prof.pref_km, prof.pref_spicy = round(float(p_km[k]), 5), round(float(p_spicy[k]), 5)
+            prof.pref_good, prof.pref_price = round(float(p_good[k]), 5), round(float(p_price[k]), 5)
+        tot_shown = shown_cat.sum(axis=0)
+        self.category_rate = ((chosen_cat.sum(axis=0) + 1.0) / (tot_shown + 10.0)).round(6).tolist()
+        s_shown = np.bincount(pos, minlength=len(shops.shop_ids))
+        s_chosen = np.bincount(pos, weights=chosen, minlength=len(shops.shop_ids))
+        self.shop_rate = {sid: [float(s_shown[i]), float(s_chosen[i])]
+                          for i, sid in enumerate(shops.shop_ids.tolist()) if s_shown[i] > 0}
 
     # ---- persistence --------------------------------------------------------------
 
@@ -156,6 +215,8 @@ class FeatureStore:
             "age_category_lift": self.age_category_lift,
             "time_category_lift": self.time_category_lift,
             "companion_category_lift": self.companion_category_lift,
+            "category_rate": self.category_rate,
+            "shop_rate": self.shop_rate,
             "users": {uid: p.__dict__ for uid, p in self.users.items()},
         }
         with gzip.open(path, "wt", encoding="utf-8") as fh:
@@ -168,7 +229,7 @@ class FeatureStore:
             data = json.load(fh)
         users = {uid: UserProfile(**p) for uid, p in data["users"].items()}
         return cls(data["cutoff"], users, data["age_category_lift"], data["time_category_lift"],
-                   data.get("companion_category_lift", []))
+                   data.get("companion_category_lift", []), data.get("category_rate", []), data.get("shop_rate", {}))
 
     @classmethod
     def empty(cls) -> FeatureStore:
@@ -182,6 +243,34 @@ def _lift(counts: np.ndarray) -> list[list[float]]:
     overall = counts.sum(axis=0) / counts.sum()
     lift = row / overall
     return (lift / (1.0 + lift)).round(6).tolist()
+
+
+@dataclass
+class Exposures:
+    """The exposure log as arrays: one row per shop shown in a past answer (from the
+    conversation log in production, impressions in the synthetic world)."""
+
+    user_ids: np.ndarray  # str
+    at: np.ndarray  # float epoch seconds
+    shop_pos: np.ndarray  # int, catalogue position
+    chosen: np.ndarray  # float 0/1
+    km: np.ndarray  # distance from the request location
+    budget: np.ndarray  # won
+
+
+@dataclass
+class ShopAttrs:
+    """The catalogue columns the store aggregates over (a CatalogueIndex satisfies this)."""
+
+    shop_ids: np.ndarray
+    category_idx: np.ndarray
+    avg_price: np.ndarray
+    spicy: np.ndarray
+    good: np.ndarray
+
+    @classmethod
+    def of(cls, cat: object) -> ShopAttrs:
+        return cls(cat.shop_ids, cat.category_idx, cat.avg_price, cat.diet["spicy"], cat.good_shop)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -1,0 +1,265 @@
+"""Training data for the ranker, from a world directory, with the serving feature code.
+
+Positives: the shop a person chose (ordered) in a session. Favorites and reviews ≥ 4 have
+no request context of their own; they enter through the feature store (user × shop
+weights, favourite shops and brands) that every example reads point-in-time. Negatives:
+shops of the same session's choice set (what Layer 1 showed) that were not chosen, at most
+`NEG_PER_POS` per positive in training; validation keeps the whole choice set so ranking
+metrics are computed over what the person really saw.
+
+Split by time: validation = sessions from the last `val_fraction` of the time range.
+Point in time: an example at time t reads a feature store built from everything before
+the Monday 00:00 (Seoul) that starts t's week, so no example sees its own outcome.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import csv
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from nabiyam.domain.catalogue import Brand, Favorite, MenuItem, Order, Review, Shop, User
+from nabiyam.domain.geo import DISTRICTS, DONG_TO_DISTRICT
+from nabiyam.domain.hours import to_kst
+from nabiyam.domain.nlu import Filters
+from nabiyam.domain.recommendation import RequestContext
+from nabiyam.recsys.catalogue import CatalogueIndex
+from nabiyam.recsys.collab import CollabModel
+from nabiyam.recsys.features import NUM_DIM, WIDE_DIM
+from nabiyam.recsys.recommender import Recommender
+from nabiyam.recsys.store import Exposures, FeatureStore, ShopAttrs, Vocab
+
+NEG_PER_POS = 2
+
+
+@dataclass
+class WorldData:
+    brands: list[Brand]
+    shops: list[Shop]
+    menus: list[MenuItem]
+    users: list[User]
+    orders: list[Order]
+    favorites: list[Favorite]
+    reviews: list[Review]
+    sessions: list  # nabiyam.world.records.Session, sorted by time
+    impressions: dict[str, list[tuple[str, float]]]  # session_id → [(shop_id, oracle_prob)] by position
+    distances: dict[str, list[float]]  # session_id → metres, aligned with impressions
+    _exposures: Exposures | None = None
+
+    @classmethod
+    def load(cls, world_dir: Path) -> WorldData:
+        from nabiyam.world.io import IMPRESSIONS_FILE, SESSIONS_FILE, SHEETS, iter_csv
+        from nabiyam.world.records import Session
+
+        world_dir = Path(world_dir)
+        if not (world_dir / SESSIONS_FILE).is_file():
+            raise FileNotFoundError(f"{world_dir} is not a world directory (no {SESSIONS_FILE}); "
+                                    f"make one with `nabiyam world generate --size tiny --out DIR`")
+
+        def sheet(name: str) -> list:
+            file_name, model = SHEETS[name]
+            return [model.model_validate(row) for row in iter_csv(world_dir / file_name)]
+
+        sessions = sorted((Session.model_validate(r) for r in iter_csv(world_dir / SESSIONS_FILE)),
+                          key=lambda s: (s.at, s.session_id))
+        impressions: dict[str, list[tuple[int, str, float, float]]] = defaultdict(list)
+        with open(world_dir / IMPRESSIONS_FILE, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                impressions[row["session_id"]].append(
+                    (int(row["position"]), row["shop_id"], float(row["oracle_prob"]), float(row["distance_m"])))
+        ordered = {k: [(s, p) for _, s, p, _ in sorted(v)] for k, v in impressions.items()}
+        distances = {k: [d for *_, d in sorted(v)] for k, v in impressions.items()}
+        return cls(sheet("brand"), sheet("shop"), sheet("menu"), sheet("user"), sheet("product_order"),
+                   sheet("userfavorite"), sheet("review"), sessions, ordered, distances)
+
+    def catalogue(self) -> CatalogueIndex:
+        return CatalogueIndex.from_records(self.brands, self.shops, self.menus)
+
+    def exposures(self, cat: CatalogueIndex) -> Exposures:
+        """Every shown shop as the exposure log the feature store aggregates (built once)."""
+        if self._exposures is None:
+            users, at, pos, chosen, km, budget = [], [], [], [], [], []
+            for s in self.sessions:
+                t = s.at.timestamp()
+                for (sid, _), d in zip(self.impressions.get(s.session_id, []), self.distances.get(s.session_id, []),
+                                       strict=True):
+                    p = cat.position.get(sid)
+                    if p is None:
+                        continue
+                    users.append(s.user_id)
+                    at.append(t)
+                    pos.append(p)
+                    chosen.append(1.0 if sid == s.chosen_shop_id else 0.0)
+                    km.append(d / 1000.0)
+                    budget.append(float(s.budget))
+            self._exposures = Exposures(np.array(users), np.array(at), np.array(pos, dtype=np.int64),
+                                        np.array(chosen), np.array(km), np.array(budget))
+        return self._exposures
+
+    def store(self, cat: CatalogueIndex, cutoff: datetime) -> FeatureStore:
+        companions = {s.session_id: s.companion for s in self.sessions}
+        return FeatureStore.build(
+            self.users, {s.shop_id: s.category for s in cat.shops}, {s.shop_id: s.brand_id for s in cat.shops},
+            self.orders, self.favorites, self.reviews, cutoff, session_companion=companions,
+            exposures=self.exposures(cat), shop_attrs=ShopAttrs.of(cat),
+        )
+
+
+def request_of(session) -> tuple[Filters, RequestContext]:
+    """What the NLU and the client hand the recommender for this session: what the text says
+    (food/category/diet/budget/location/good shop) plus the request context the world records
+    with it (time, place, card budget, companion: the app asks "누구랑 먹어요?")."""
+    district, near_me = None, False
+    loc = session.location_mentioned
+    if loc == "near_me":
+        near_me = True
+    elif loc in DISTRICTS:
+        district = loc
+    elif loc in DONG_TO_DISTRICT:
+        district = DONG_TO_DISTRICT[loc]
+    filters = Filters(
+        category=session.want_category,
+        food_types=[session.want_food] if session.want_food else [],
+        budget_max=session.budget_mentioned,
+        companion=session.companion,
+        time_of_day=session.time_mentioned,
+        dietary_preferences=session.dietary_list,
+        district=district,
+        near_me=near_me,
+        good_shop_only=session.good_shop_only,
+    )
+    context = RequestContext(lat=session.lat, lon=session.lon, district=session.district, at=session.at,
+                             budget=min(max(session.budget, 1000), 100_000))
+    return filters, context
+
+
+def week_start(at: datetime) -> datetime:
+    local = to_kst(at)
+    monday = local - timedelta(days=local.weekday())
+    return monday.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class Examples:
+    """Feature rows (aligned arrays) plus what evaluation needs per row."""
+
+    wide: list = field(default_factory=list)
+    numerical: list = field(default_factory=list)
+    user_id: list = field(default_factory=list)
+    shop_id: list = field(default_factory=list)
+    brand_id: list = field(default_factory=list)
+    category_id: list = field(default_factory=list)
+    query_ids: list = field(default_factory=list)
+    label: list = field(default_factory=list)
+    session: list = field(default_factory=list)  # index into `sessions`
+    oracle: list = field(default_factory=list)
+    funnels: list = field(default_factory=list)  # (n, 4) raw funnel scores
+    position: list = field(default_factory=list)  # catalogue position
+    meta: list = field(default_factory=list)  # (user_id, shop_id, brand_id, category, query, event_time, session_id)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        if not self.label:
+            return {
+                "wide": np.zeros((0, WIDE_DIM), np.float32), "numerical": np.zeros((0, NUM_DIM), np.float32),
+                **{k: np.zeros(0, np.int64) for k in ("user_id", "shop_id", "brand_id", "category_id", "session",
+                                                      "position")},
+                "query_ids": np.zeros((0, 1), np.int64), "label": np.zeros(0, np.float32),
+                "oracle": np.zeros(0), "funnels": np.zeros((0, 4)),
+            }
+        cat = np.concatenate
+        return {
+            "wide": cat(self.wide), "numerical": cat(self.numerical), "user_id": cat(self.user_id),
+            "shop_id": cat(self.shop_id), "brand_id": cat(self.brand_id), "category_id": cat(self.category_id),
+            "query_ids": cat(self.query_ids), "label": np.asarray(cat(self.label), np.float32),
+            "session": cat(self.session), "oracle": cat(self.oracle), "funnels": cat(self.funnels),
+            "position": cat(self.position),
+        }
+
+
+def build_examples(
+    data: WorldData,
+    cat: CatalogueIndex,
+    sessions: list,
+    session_offset: int,
+    store_for: Callable[[datetime], FeatureStore],
+    collab: CollabModel | None,
+    vocab: Vocab,
+    negatives: int | None,
+    rng: np.random.Generator,
+    progress: bool = False,
+) -> Examples:
+    """Rows for `sessions` through the serving code path (Recommender.resolve/layer1/features).
+
+    `negatives=None` keeps every shown shop (validation); otherwise at most that many
+    not-chosen shops per chosen one, and sessions without a choice are skipped."""
+    out = Examples()
+    recs: dict[datetime, Recommender] = {}
+    iterator = sessions
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(sessions, desc="features", unit="session", leave=False, disable=not sys.stderr.isatty())
+    for i, s in enumerate(iterator):
+        shown = data.impressions.get(s.session_id, [])
+        shown = [(sid, p) for sid, p in shown if sid in cat.position]
+        if not shown:
+            continue
+        chosen = s.chosen_shop_id
+        if negatives is not None:
+            if not chosen or chosen not in {sid for sid, _ in shown}:
+                continue
+            others = [x for x in shown if x[0] != chosen]
+            pick = rng.choice(len(others), size=min(negatives, len(others)), replace=False) if others else []
+            shown = [x for x in shown if x[0] == chosen] + [others[j] for j in sorted(pick)]
+        key = week_start(s.at)
+        rec = recs.get(key)
+        if rec is None:
+            rec = recs[key] = Recommender(cat, store=store_for(key), collab=collab, vocab=vocab)
+        filters, context = request_of(s)
+        req, profile = rec.resolve(s.user_id, filters, context, semantic_query=s.request_text)
+        positions = np.array([cat.position[sid] for sid, _ in shown], dtype=np.int64)
+        layer1, _ = rec.layer1(req, profile, shown=positions)
+        batch = rec.features(req, profile, layer1, positions)
+        n = len(positions)
+        out.wide.append(batch.wide)
+        out.numerical.append(batch.numerical)
+        out.user_id.append(batch.user_id)
+        out.shop_id.append(batch.shop_id)
+        out.brand_id.append(batch.brand_id)
+        out.category_id.append(batch.category_id)
+        out.query_ids.append(batch.query_ids)
+        out.label.append(np.array([1.0 if sid == chosen else 0.0 for sid, _ in shown]))
+        out.session.append(np.full(n, session_offset + i, dtype=np.int64))
+        out.oracle.append(np.array([p for _, p in shown]))
+        out.funnels.append(layer1.scores[:, positions].T)
+        out.position.append(positions)
+        at = to_kst(s.at).isoformat()
+        for sid in (x for x, _ in shown):
+            shop = cat.shops[cat.position[sid]]
+            out.meta.append((s.user_id, sid, shop.brand_id or "", shop.category, s.request_text, at, s.session_id))
+    return out
+
+
+def write_seed_csv(path: Path, ex: Examples) -> Path:
+    """The seed's CSV format (user_id, shop_id, label, wide_feat_0..49, num_feat_0..9, category,
+    semantic_query) plus brand_id, event_time and session_id."""
+    arrays = ex.arrays()
+    header = (["user_id", "shop_id", "label"] + [f"wide_feat_{i}" for i in range(WIDE_DIM)]
+              + [f"num_feat_{i}" for i in range(NUM_DIM)]
+              + ["category", "semantic_query", "brand_id", "event_time", "session_id"])
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for k, (user, shop, brand, category, query, at, sid) in enumerate(ex.meta):
+            w.writerow([user, shop, int(arrays["label"][k])]
+                       + [f"{v:.6g}" for v in arrays["wide"][k].tolist()]
+                       + [f"{v:.6g}" for v in arrays["numerical"][k].tolist()]
+                       + [category, query, brand, at, sid])
+    return path

@@ -1,0 +1,144 @@
+"""The ranker training job: world → point-in-time examples (seed CSVs) → Wide & Deep and
+its baselines → evaluation on the most recent period → ONNX (+ parity) and the serving
+artifacts (vocab, feature store, collaborative neighbours, metrics, manifest)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from nabiyam.domain.food import CATEGORIES
+from nabiyam.recsys.collab import CollabModel
+from nabiyam.recsys.features import INPUT_NAMES, NUM_NAMES, WIDE_DIM, WIDE_NAMES
+from nabiyam.recsys.funnels import FUNNELS
+from nabiyam.recsys.ranker import COLLAB_FILE, MANIFEST_FILE, MODEL_FILE, STORE_FILE, VOCAB_FILE
+from nabiyam.recsys.store import Vocab
+from training_jobs.ranker.data import NEG_PER_POS, WorldData, build_examples, write_seed_csv
+from training_jobs.ranker.metrics import ranking_metrics
+
+METRIC_KEYS = ("auc", "ndcg@5", "hitrate@5", "mrr", "coverage", "diversity")
+
+
+def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fraction: float = 0.2, seed: int = 0,
+        progress: bool = True, baselines: bool = True) -> dict:
+    import torch
+
+    from training_jobs.ranker.export import export_onnx, parity
+    from training_jobs.ranker.trainer import fit, predict
+
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = print if progress else (lambda *a, **k: None)
+    data = WorldData.load(world_dir)
+    cat = data.catalogue()
+    if len(data.sessions) < 10:
+        raise ValueError(f"{world_dir} has only {len(data.sessions)} sessions; the ranker needs at least 10")
+    t0, t1 = data.sessions[0].at, data.sessions[-1].at
+    val_start = t0 + (t1 - t0) * (1.0 - val_fraction)
+    train_s = [s for s in data.sessions if s.at < val_start]
+    val_s = [s for s in data.sessions if s.at >= val_start]
+    log(f"world {world_dir}: {len(cat)} shops, {len(data.users)} users, {len(data.sessions)} sessions; "
+        f"train < {val_start.isoformat()} ≤ validation ({len(train_s)} / {len(val_s)} sessions)")
+
+    stores: dict[datetime, object] = {}
+
+    def store_for(cutoff: datetime):
+        if cutoff not in stores:
+            stores[cutoff] = data.store(cat, cutoff)
+        return stores[cutoff]
+
+    train_collab = CollabModel.precompute(
+        {u: p.shops for u, p in store_for(val_start).users.items()}, cat.shop_ids.tolist())
+    train_users = {s.user_id for s in train_s}
+    train_shops = {sid for s in train_s for sid, _ in data.impressions.get(s.session_id, [])}
+    vocab = Vocab.build(train_users, train_shops, (cat.shops[cat.position[s]].brand_id or "" for s in train_shops
+                                                   if s in cat.position))
+    rng = np.random.default_rng(seed)
+    t_feat = time.perf_counter()
+    train_ex = build_examples(data, cat, train_s, 0, store_for, train_collab, vocab, NEG_PER_POS, rng, progress)
+    val_ex = build_examples(data, cat, val_s, len(train_s), store_for, train_collab, vocab, None, rng, progress)
+    feat_s = time.perf_counter() - t_feat
+    train, val = train_ex.arrays(), val_ex.arrays()
+    if train["label"].sum() == 0 or val["label"].sum() == 0:
+        raise ValueError(f"{world_dir}: no chosen shops in the training or validation period")
+    write_seed_csv(out_dir / "recommendation_train.csv", train_ex)
+    write_seed_csv(out_dir / "recommendation_val.csv", val_ex)
+    log(f"examples: train {len(train['label'])} rows ({int(train['label'].sum())} positive), "
+        f"validation {len(val['label'])} rows in {len(set(val['session'].tolist()))} sessions "
+        f"(features {feat_s:.1f}s)")
+
+    sizes = vocab.sizes()
+    patience = 1 if quick else 3
+    fits = {"ranker": fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed,
+                          checkpoint=out_dir / "checkpoint.pt", progress=progress, label="ranker")}
+    if baselines:
+        fits["wide_only"] = fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed, use_deep=False,
+                                lr=1e-2, progress=progress, label="wide_only", oov_rate=0.0)
+        fits["deep_only"] = fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed, use_wide=False,
+                                progress=progress, label="deep_only")
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    scores = {name: predict(f.model.to(device), val, device) for name, f in fits.items()}
+    for f in fits.values():
+        f.model.cpu()
+    scores["oracle"] = val["oracle"]
+    scores["popularity"] = val["funnels"][:, FUNNELS.index("popularity")]
+    for i, name in enumerate(FUNNELS):
+        scores[f"funnel_{name}"] = val["funnels"][:, i]
+    shop_cat = np.array([CATEGORIES.index(cat.shops[p].category) for p in val["position"].tolist()])
+    metrics = {name: ranking_metrics(val["session"], val["label"], s, val["position"], shop_cat, len(cat))
+               for name, s in scores.items()}
+
+    model = fits["ranker"].model
+    onnx_path = export_onnx(model, train, out_dir / MODEL_FILE)
+    diff = parity(model, onnx_path, val)
+    # Serving artifacts: everything up to the last event (the model is fixed; the store is fresh).
+    final_cutoff = t1 + timedelta(seconds=1)
+    final_store = data.store(cat, final_cutoff)
+    final_store.save(out_dir / STORE_FILE)
+    CollabModel.precompute({u: p.shops for u, p in final_store.users.items()}, cat.shop_ids.tolist()).save(
+        out_dir / COLLAB_FILE)
+    vocab.save(out_dir / VOCAB_FILE)
+    digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()[:12]
+    version = f"ranker-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{digest}"
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    world_manifest = {}
+    if (Path(world_dir) / "world.json").is_file():
+        world_manifest = json.loads((Path(world_dir) / "world.json").read_text(encoding="utf-8"))
+    manifest = {
+        "name": "ranker",
+        "version": version,
+        "created_at": datetime.now(UTC).isoformat(),
+        "onnx_sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
+        "inputs": list(INPUT_NAMES),
+        "output": "score",
+        "wide_features": list(WIDE_NAMES) + [f"pad_{i}" for i in range(len(WIDE_NAMES), WIDE_DIM)],
+        "numerical_features": list(NUM_NAMES),
+        "vocab_sizes": sizes,
+        "world": {"dir": str(world_dir), **{k: world_manifest.get(k) for k in ("size", "seed") if k in world_manifest}},
+        "split": {"validation_from": val_start.isoformat(), "train_sessions": len(train_s),
+                  "validation_sessions": len(val_s)},
+        "rows": {"train": int(len(train["label"])), "validation": int(len(val["label"]))},
+        "training": {name: {"best_epoch": f.best_epoch, "epochs_run": f.epochs_run, "best_val_auc": f.best_auc,
+                            "examples_per_s": round(f.examples_per_s, 1), "history": f.history}
+                     for name, f in fits.items()},
+        "parity_max_abs_diff": diff,
+        "device": str(device),
+        "seconds": round(time.perf_counter() - started, 1),
+        "metrics": {k: metrics["ranker"][k] for k in METRIC_KEYS},
+    }
+    (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out_dir / "checkpoint.pt").unlink(missing_ok=True)
+    return {"metrics": metrics, "manifest": manifest, "out_dir": out_dir}
+
+
+def metrics_table(metrics: dict[str, dict]) -> str:
+    head = f"{'model':<22}" + "".join(f"{k:>11}" for k in METRIC_KEYS)
+    lines = [head, "-" * len(head)]
+    for name, m in metrics.items():
+        lines.append(f"{name:<22}" + "".join(f"{m[k]:>11.4f}" for k in METRIC_KEYS))
+    return "\n".join(lines)

@@ -1,0 +1,62 @@
+"""Wide & Deep in PyTorch, with the seed's layout: a linear wide part over the 50 wide
+features, and a deep MLP over user(64) / shop(64) / brand(16) / category(16) embeddings,
+the semantic query (128, mean of hashed character n-gram embeddings, inside the graph) and
+the 10 numerical features. The deep part also sees the wide features, so it can learn
+interactions such as "this user minds distance". Row 0 of every id table is the shared
+out-of-vocabulary row."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from nabiyam.recsys.features import NUM_DIM, WIDE_DIM
+from nabiyam.recsys.text import QUERY_BUCKETS
+
+EMB = {"user": 64, "shop": 64, "brand": 16, "category": 16, "query": 128}
+
+
+class WideDeep(nn.Module):
+    def __init__(self, sizes: dict[str, int], hidden: tuple[int, ...] = (256, 128, 64), dropout: float = 0.1,
+                 use_wide: bool = True, use_deep: bool = True):
+        super().__init__()
+        if not (use_wide or use_deep):
+            raise ValueError("a model needs the wide part, the deep part or both")
+        # deep-only (a baseline) keeps the deep part away from the wide features too
+        self.use_wide, self.use_deep, self.deep_sees_wide = use_wide, use_deep, use_wide
+        self.wide = nn.Linear(WIDE_DIM, 1)
+        self.user = nn.Embedding(sizes["users"], EMB["user"])
+        self.shop = nn.Embedding(sizes["shops"], EMB["shop"])
+        self.brand = nn.Embedding(sizes["brands"], EMB["brand"])
+        self.category = nn.Embedding(sizes["categories"], EMB["category"])
+        self.query = nn.Embedding(QUERY_BUCKETS + 1, EMB["query"], padding_idx=0)
+        for emb in (self.user, self.shop, self.brand, self.category):
+            nn.init.normal_(emb.weight, std=0.01)
+        nn.init.normal_(self.query.weight, std=0.01)
+        with torch.no_grad():
+            self.query.weight[0].zero_()
+        layers: list[nn.Module] = []
+        width = sum(EMB.values()) + NUM_DIM + (WIDE_DIM if self.deep_sees_wide else 0)
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(dropout)]
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.deep = nn.Sequential(*layers)
+
+    def logits(self, wide: torch.Tensor, numerical: torch.Tensor, user_id: torch.Tensor, shop_id: torch.Tensor,
+               brand_id: torch.Tensor, category_id: torch.Tensor, query_ids: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros(wide.shape[0], device=wide.device, dtype=wide.dtype)
+        if self.use_wide:
+            out = out + self.wide(wide).squeeze(-1)
+        if self.use_deep:
+            mask = (query_ids > 0).to(wide.dtype).unsqueeze(-1)
+            q = (self.query(query_ids) * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            parts = [self.user(user_id), self.shop(shop_id), self.brand(brand_id), self.category(category_id), q, numerical]
+            x = torch.cat(parts + [wide] if self.deep_sees_wide else parts, dim=-1)
+            out = out + self.deep(x).squeeze(-1)
+        return out
+
+    def forward(self, wide: torch.Tensor, numerical: torch.Tensor, user_id: torch.Tensor, shop_id: torch.Tensor,
+                brand_id: torch.Tensor, category_id: torch.Tensor, query_ids: torch.Tensor) -> torch.Tensor:
+        """Choice probability per row (the ONNX graph's single output `score`)."""
+        return torch.sigmoid(self.logits(wide, numerical, user_id, shop_id, brand_id, category_id, query_ids))
