@@ -176,8 +176,8 @@ def match_lexicon(text: str) -> list[LexMatch]:
     for m in gaz.pattern.finditer(squeezed):
         kind, value = gaz.entries[m.group(0)]
         start, end = keep[m.start()], keep[m.end() - 1] + 1
-        if len(m.group(0)) <= 2 and end - start != len(m.group(0)):
-            continue  # a short word split by a space is two words, not this one
+        if len(m.group(0)) <= 2 and end - start != len(m.group(0)) and kind not in (NEAR_ME, DIETARY):
+            continue  # a short word split by a space is two words ("아 이거" is not 아이), unless a phrase (집 앞)
         out.append(LexMatch(kind, start, end, value))
     return out
 
