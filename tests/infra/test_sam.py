@@ -99,3 +99,18 @@ def test_sam_local_start_api_sees_every_route() -> None:
     routes = json.loads(proc.stdout.strip().splitlines()[-1])
     for route in ("POST /chat", "GET /recommendations", "POST /recommendations", "POST /feedback", "GET /health"):
         assert routes.get(route) == "app.handler", (route, routes)
+
+
+def test_samconfig_has_dev_and_prod_environments() -> None:
+    import tomllib
+
+    config = tomllib.loads((REPO / "samconfig.toml").read_text())
+    for env in ("dev", "prod"):
+        deploy = config[env]["deploy"]["parameters"]
+        assert deploy["stack_name"] == f"nabiyam-{env}"
+        assert f'Stage="{env}"' in deploy["parameter_overrides"]
+        assert deploy["region"] == "ap-northeast-2" and "CAPABILITY_IAM" in deploy["capabilities"]
+        assert config[env]["validate"]["parameters"]["lint"] is True
+    proc = subprocess.run([str(find_sam(REPO)), "validate", "--config-env", "prod"], capture_output=True, text=True,
+                          timeout=300, env=_sam_env(), cwd=REPO, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
