@@ -1,17 +1,20 @@
 """Loss-free, idempotent feedback capture.
 
 Order of work for one event: check the conversation exists and belongs to the user
-(and, for interactions, that the shop was shown in it) → conditional put on the event
-id → S3 learning-data copy. A retry with the same `event_id` and the same content is
+(and, for interactions, that the shop was shown in it; conversations are cached, they
+never change) → conditional put on the event id → S3 learning-data copy. A retry with the same `event_id` and the same content is
 answered exactly like the first call; the same id with different content is a 409.
 If the S3 copy fails after the item is stored, the event is still accepted (DynamoDB is
 the source of truth) and is re-exported on the next retry or by `export_pending(day)`.
+Hot path for a new event: two writes (PutItem, PutObject) plus one cached read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -33,17 +36,29 @@ def payload_hash(payload: dict) -> str:
 
 
 class FeedbackService:
-    def __init__(self, feedback: FeedbackStore, conversations: ConversationStore):
+    def __init__(self, feedback: FeedbackStore, conversations: ConversationStore, cache_size: int = 4096):
         self.feedback = feedback
         self.conversations = conversations
+        # Conversation turns never change once written, so who owns one and what it showed
+        # can be cached per container: a burst of feedback on one answer reads it once.
+        self._cache: OrderedDict[str, ConversationRecord] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
 
     def _conversation(self, conversation_id: str, user_id: str) -> ConversationRecord:
-        try:
-            conv = self.conversations.get(conversation_id)
-        except AWS_ERRORS as exc:
-            raise Unavailable(f"conversation log unavailable: {type(exc).__name__}") from exc
+        with self._lock:
+            conv = self._cache.get(conversation_id)
         if conv is None:
-            raise NotFound(f"unknown conversation_id {conversation_id!r}", field="conversation_id")
+            try:
+                conv = self.conversations.get(conversation_id)
+            except AWS_ERRORS as exc:
+                raise Unavailable(f"conversation log unavailable: {type(exc).__name__}") from exc
+            if conv is None:
+                raise NotFound(f"unknown conversation_id {conversation_id!r}", field="conversation_id")
+            with self._lock:
+                self._cache[conversation_id] = conv
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         if conv.user_id != user_id:
             raise Forbidden("this conversation belongs to another user", field="conversation_id")
         return conv
@@ -52,11 +67,6 @@ class FeedbackService:
         """Store one event; returns (the stored record, True if this call stored it)."""
         kind = "interaction" if payload.get("feedback_type") else "response"
         digest = payload_hash(payload)
-        # A replay is answered from the stored record before anything else, so a retry
-        # gets the same answer even if the conversation has since been touched.
-        existing = self._get(payload["event_id"])
-        if existing is not None:
-            return self._replay(existing, digest, user_id), False
         conv = self._conversation(payload["conversation_id"], user_id)
         if kind == "interaction" and payload["shop_id"] not in conv.shown_shop_ids:
             raise Unprocessable(f"shop_id {payload['shop_id']!r} was not shown in conversation "
@@ -76,26 +86,28 @@ class FeedbackService:
             stored = self.feedback.put_if_absent(record)
         except AWS_ERRORS as exc:
             raise Unavailable(f"feedback table unavailable: {type(exc).__name__}") from exc
-        if not stored:  # lost a race with a concurrent retry of the same event
-            winner = self._get(record.event_id)
-            if winner is None:
-                raise Unavailable("feedback table answered inconsistently; retry the same event_id")
-            return self._replay(winner, digest, user_id), False
-        self._export(record)
-        return record, True
-
-    def _get(self, event_id: str) -> FeedbackRecord | None:
+        if stored:
+            self._export(record)
+            return record, True
+        # The id exists: a retry (answer as before) or a reuse with other content (409).
         try:
-            return self.feedback.get(event_id)
+            existing = self.feedback.get(record.event_id)
         except AWS_ERRORS as exc:
             raise Unavailable(f"feedback table unavailable: {type(exc).__name__}") from exc
+        if existing is None:
+            raise Unavailable("feedback table answered inconsistently; retry the same event_id")
+        return self._replay(existing, digest, user_id), False
 
     def _replay(self, existing: FeedbackRecord, digest: str, user_id: str) -> FeedbackRecord:
         if existing.user_id != user_id:
             raise Forbidden("this event_id belongs to another user", field="event_id")
         if existing.payload_hash != digest:
             raise Conflict("event_id was already used for a different event; use a new event_id", field="event_id")
-        if not existing.exported:
+        try:
+            exported = self.feedback.is_exported(existing)
+        except AWS_ERRORS:
+            exported = False
+        if not exported:
             self._export(existing)
         return existing
 
@@ -103,7 +115,8 @@ class FeedbackService:
         try:
             self.feedback.export(record)
         except AWS_ERRORS as exc:
-            # Accepted and stored in DynamoDB; the S3 copy is retried later. Loud, not fatal.
+            # Accepted and stored in DynamoDB; the S3 copy is redone on retry or by
+            # `export_pending`. Loud, not fatal: the event itself is safe.
             logger.error("learning-data export failed; will retry", extra={"event_id": record.event_id,
                                                                            "error": type(exc).__name__})
             return False

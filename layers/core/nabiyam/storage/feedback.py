@@ -3,8 +3,9 @@
 Idempotency is a conditional put on the event id (PK `event_id`): a retried event never
 creates a second item. The S3 copy is one JSON Lines object per event under
 `feedback/dt=YYYY-MM-DD/<event_id>.jsonl`; the key is derived from the event id, so a
-retry overwrites the same object instead of adding a duplicate line, and an item whose
-copy failed (`exported` false) is re-exported on retry or by `pending_exports(day)`.
+retry overwrites the same object instead of adding a duplicate line. An item whose copy
+failed is found by comparing the day's items with the day's partition (`pending_exports`)
+and re-exported on the client's retry or by a job: two writes on the hot path, nothing lost.
 GSIs: `by_conversation` (`conversation_id` + `created_at`), `by_day` (`day` + `created_at`).
 """
 
@@ -40,14 +41,13 @@ class FeedbackRecord(BaseModel):
     variant: str | None = None
     model_versions: dict[str, str | None] = Field(default_factory=dict)
     payload_hash: str = Field(description="hash of the client payload: a reused event id with other content is a conflict")
-    exported: bool = False
 
     @property
     def learning_key(self) -> str:
         return partition_key(LEARNING_PREFIX, date.fromisoformat(self.day), self.event_id)
 
     def learning_record(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json", exclude={"exported", "payload_hash"})
+        data = self.model_dump(mode="json", exclude={"payload_hash"})
         data["type"] = "feedback"
         return data
 
@@ -69,11 +69,12 @@ class FeedbackStore:
         return self.repo.get(event_id)
 
     def export(self, record: FeedbackRecord) -> str:
-        """Write the S3 learning-data line (key named by the event id), then mark the item exported."""
+        """Write the S3 learning-data line; the key is named by the event id (idempotent)."""
         key = self.learning.write([record.learning_record()], date.fromisoformat(record.day), name=record.event_id)
-        self.repo.table.update_item(Key={"event_id": record.event_id}, UpdateExpression="SET exported = :t",
-                                    ExpressionAttributeValues={":t": True})
         return key or record.learning_key
+
+    def is_exported(self, record: FeedbackRecord) -> bool:
+        return self.learning.store.exists(record.learning_key)
 
     def by_conversation(self, conversation_id: str) -> list[FeedbackRecord]:
         return list(self.repo.query(conversation_id, index="by_conversation"))
@@ -83,4 +84,6 @@ class FeedbackStore:
 
     def pending_exports(self, day: str) -> list[FeedbackRecord]:
         """Events of `day` whose S3 copy is missing (a job re-exports them: nothing is lost)."""
-        return [r for r in self.by_day(day) if not r.exported]
+        prefix = partition_key(LEARNING_PREFIX, date.fromisoformat(day), "x").rsplit("/", 1)[0] + "/"
+        present = {info.key for info in self.learning.store.list(prefix)}
+        return [r for r in self.by_day(day) if r.learning_key not in present]
