@@ -31,4 +31,9 @@ asgi_handler = Mangum(app, lifespan="off")
 @metrics.log_metrics
 def handler(event: dict, context: object) -> dict:
     """API Gateway HTTP API (payload v2) event → HTTP response dict."""
-    return asgi_handler(event, context)
+    response = asgi_handler(event, context)
+    status = int(response.get("statusCode", 500))
+    metrics.add_metric(name="Requests", unit="Count", value=1)
+    metrics.add_metric(name="ClientErrors", unit="Count", value=1 if 400 <= status < 500 else 0)
+    metrics.add_metric(name="ServerErrors", unit="Count", value=1 if status >= 500 else 0)
+    return response

@@ -62,13 +62,6 @@ def stop_live_server(live: LiveServer) -> None:
     live.thread.join(timeout=10)
 
 
-def nlu_service() -> Any:
-    """The NLU engineer's service (rules path without a model)."""
-    from nabiyam.nlu import NluService
-
-    return NluService.load(None)
-
-
 @pytest.fixture(scope="session")
 def api_catalogue() -> Any:
     return catalogue_data.catalogue()
@@ -80,18 +73,7 @@ def api_runtime(local_stack: Any, api_catalogue: Any) -> Any:
     from nabiyam.settings import get_settings
 
     rt = load_runtime(get_settings(), catalogue=api_catalogue, nlu_dir=None, ranker_dir=None)
-    if rt.nlu is None:  # TRANSITIONAL until nabiyam.nlu.NluService lands: the NLU engineer's rules path
-        from nabiyam.nlu.rules import parse_rules
-
-        class _Rules:
-            model_version = None
-
-            @staticmethod
-            def parse(text: str) -> Any:
-                return parse_rules(text)
-
-        rt.nlu = _Rules()
-        rt.problems.pop("nlu", None)
+    assert rt.nlu is not None, rt.problems  # the NLU engineer's service, rules path (no model given)
     return rt
 
 
