@@ -71,7 +71,7 @@ def _fetch_model(name: str, settings: Settings, local_dir: Path | None | _Discov
         try:
             from nabiyam import registry
 
-            path = Path(registry.fetch(name, settings.model_cache_dir))
+            path = Path(registry.fetch(name, settings.model_cache_dir, settings))
             rt.sources[name] = f"registry:{path}"
             return path
         except Exception as exc:  # noqa: BLE001 - missing registry/model/network: fall back, loudly
