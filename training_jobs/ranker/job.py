@@ -133,7 +133,7 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     }
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     (out_dir / "checkpoint.pt").unlink(missing_ok=True)
-    return {"metrics": metrics, "manifest": manifest, "out_dir": out_dir}
+    return {"metrics": metrics, "manifest": manifest, "out_dir": out_dir, "model": model}
 
 
 def metrics_table(metrics: dict[str, dict]) -> str:
