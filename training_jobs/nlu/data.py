@@ -448,3 +448,33 @@ def generate(n: int, split: str, seed: int = 13, chatbot_csv: Path | None = DEFA
         seen.add(key)
         rows.append(row)
     return rows
+
+
+def load_extra(path: Path) -> list[dict[str, Any]]:
+    """Logged utterances that went well (JSON Lines: text, intent, optional entities) as training
+    rows. Rows without entity spans are labelled by the gazetteer, so slots stay consistent."""
+    import json
+
+    from nabiyam.nlu.rules import lexicon_entities
+    from nabiyam.nlu.text import prepare
+
+    rows: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                text, intent = str(raw["text"]), Intent(raw["intent"]).value
+            except (json.JSONDecodeError, KeyError, ValueError, TypeError) as exc:
+                raise ValueError(f"{path}:{n}: expected {{\"text\": ..., \"intent\": one of "
+                                 f"{', '.join(i.value for i in Intent)}}}: {exc}") from exc
+            if "entities" in raw:
+                entities = [{"type": e["type"], "start": int(e["start"]), "end": int(e["end"]), "value": e.get("value"),
+                             "text": text[int(e["start"]):int(e["end"])]} for e in raw["entities"]]
+            else:
+                found, _ = lexicon_entities(prepare(text))
+                entities = [{"type": str(e.type), "start": e.start, "end": e.end, "value": e.value, "text": e.text}
+                            for e in found]
+            rows.append({"text": text, "intent": intent, "entities": entities, "filters": raw.get("filters", {})})
+    return rows

@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--klue-ontology", type=Path, default=DEFAULT_KLUE_ONTOLOGY)
     parser.add_argument("--handwritten", type=Path, default=DEFAULT_HANDWRITTEN,
                         help="hand-written evaluation file (never trained on; skipped if missing)")
+    parser.add_argument("--extra-data", type=Path, action="append", default=[],
+                        help="JSON Lines of logged utterances that went well (text, intent[, entities]); repeatable")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -53,6 +55,9 @@ def main(args: argparse.Namespace) -> int:
         args.train_size, args.eval_size, args.epochs = min(args.train_size, 3000), min(args.eval_size, 600), min(args.epochs, 2)
     if args.epochs < 1 or args.train_size < 50 or args.eval_size < 20 or args.batch_size < 1:
         return _fail("--epochs ≥ 1, --train-size ≥ 50, --eval-size ≥ 20 and --batch-size ≥ 1 are required")
+    for extra in args.extra_data:
+        if not extra.is_file():
+            return _fail(f"--extra-data {extra} is not a file")
     out: Path = args.out
     if out is None:
         from nabiyam.settings import get_settings

@@ -167,6 +167,10 @@ def train_and_export(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                           else "cpu" if args.device == "auto" else args.device)
     rows = {split: generate(n, split, args.seed, args.chatbot_csv, args.klue_ontology)
             for split, n in (("train", args.train_size), ("dev", args.eval_size), ("test", args.eval_size))}
+    from training_jobs.nlu.data import load_extra
+
+    for extra in getattr(args, "extra_data", []) or []:
+        rows["train"] += load_extra(Path(extra))
     chars = build_vocab(rows["train"])
     vocab = {ch: i for i, ch in enumerate(chars)}
     max_len = 128
