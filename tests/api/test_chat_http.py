@@ -107,6 +107,16 @@ def test_recommendations_endpoint_ranks_without_nlg(http: httpx.Client) -> None:
     assert none["nothing_fits"] is True and none["suggestions"]
 
 
+def test_recommendations_get_form(http: httpx.Client) -> None:
+    r = http.get("/recommendations", params={"user_id": "u1", "district": "관악구", "lat": CONTEXT["lat"],
+                                             "lon": CONTEXT["lon"], "at": AT, "budget": 5000, "food": "떡볶이", "k": 2})
+    assert r.status_code == 200, r.text
+    assert [rec["shop_id"] for rec in r.json()["recommendations"]] == ["S002"]
+    bad = http.get("/recommendations", params={"user_id": "u1", "food": "외계인", "district": "부산"})
+    assert bad.status_code == 422
+    assert {f["field"] for f in bad.json()["error"]["fields"]} >= {"district"}
+
+
 def test_health_reports_versions_and_stack(http: httpx.Client) -> None:
     r = http.get("/health")
     body = r.json()

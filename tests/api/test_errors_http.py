@@ -56,6 +56,7 @@ def test_body_must_be_an_object(http: httpx.Client, payload: object) -> None:
     ({"user_id": "u1", "message": "안녕", "context": {"budget": 10**9}}, "context.budget"),
     ({"user_id": "u1", "message": "안녕", "context": {"at": "yesterday"}}, "context.at"),
     ({"user_id": "u1", "message": "안녕", "context": "관악구"}, "context"),
+    ({"user_id": "u1", "message": "안녕", "context": {"district": "부산구"}}, "context.district"),
     ({"user_id": "u1", "message": "안녕", "surprise": 1}, "surprise"),
 ])
 def test_invalid_chat_fields_are_named(http: httpx.Client, payload: dict, field: str) -> None:

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator)
 
+from nabiyam.domain.food import CATEGORIES, FOOD_BY_NAME
+from nabiyam.domain.geo import DISTRICTS
 from nabiyam.domain.nlu import Entity, Filters, Intent
 from nabiyam.domain.recommendation import PriceHint, RequestContext
 
@@ -44,11 +46,17 @@ class ApiModel(BaseModel):
 
 # --------------------------------------------------------------------------- context
 
+DistrictName = Literal[*DISTRICTS]  # type: ignore[valid-type]
+CategoryName = Literal[*CATEGORIES]  # type: ignore[valid-type]
+
+
 class ChatContext(RequestContext):
     """Where and when the child is asking; latitude and longitude come together or not at all."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"lat": 37.4842, "lon": 126.9297, "district": "관악구", "budget": 10000}]})
+
+    district: DistrictName | None = Field(None, description="구 name (Seoul), e.g. 관악구")
 
     @model_validator(mode="after")
     def _pair(self) -> ChatContext:
@@ -149,6 +157,35 @@ class RecommendationsRequest(ApiModel):
     nlu: NluInput = Field(default_factory=NluInput)
     context: ChatContext = Field(default_factory=ChatContext)
     k: int = Field(5, ge=1, le=20)
+
+
+class RecommendationsQuery(ApiModel):
+    """GET /recommendations: the same request as query parameters (for links and simple clients)."""
+
+    user_id: Identifier | None = None
+    district: DistrictName | None = None
+    lat: float | None = Field(None, ge=33.0, le=39.0)
+    lon: float | None = Field(None, ge=124.0, le=132.0)
+    at: datetime | None = None
+    budget: int | None = Field(None, ge=1000, le=100_000, description="won")
+    category: CategoryName | None = None
+    food: Annotated[str, Field(max_length=20, description="a food name from the lexicon, e.g. 떡볶이")] | None = None
+    query: Annotated[str, Field(max_length=200)] = ""
+    good_shop_only: bool = False
+    k: int = Field(5, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _check(self) -> RecommendationsQuery:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        if self.food is not None and self.food not in FOOD_BY_NAME:
+            raise ValueError(f"unknown food {self.food!r}; use a canonical food name such as 떡볶이, 치킨, 김밥")
+        return self
+
+    def to_request(self) -> tuple[Filters, ChatContext]:
+        filters = Filters(category=self.category, food_types=[self.food] if self.food else [],
+                          good_shop_only=self.good_shop_only)
+        return filters, ChatContext(lat=self.lat, lon=self.lon, district=self.district, at=self.at, budget=self.budget)
 
 
 class RecommendationsResponse(BaseModel):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 
 from nabiyam.api.errors import ERROR_RESPONSES
 from nabiyam.api.identity import resolve_user
-from nabiyam.api.schemas import (ChatRequest, ChatResponse, NluOut, RecommendationOut, RecommendationsRequest,
-                                 RecommendationsResponse)
+from nabiyam.api.schemas import (ChatRequest, ChatResponse, NluOut, RecommendationOut, RecommendationsQuery,
+                                 RecommendationsRequest, RecommendationsResponse)
 from nabiyam.api.services import Services
 from nabiyam.chat.errors import Unavailable
-from nabiyam.domain.recommendation import Recommendation
+from nabiyam.domain.nlu import Filters
+from nabiyam.domain.recommendation import Recommendation, RequestContext
 from nabiyam.observability import metrics
 
 router = APIRouter()
@@ -47,11 +50,23 @@ def chat(body: ChatRequest, request: Request) -> ChatResponse:
 @router.post("/recommendations", response_model=RecommendationsResponse, responses=ERROR_RESPONSES,
              tags=["chat"], summary="Ranked shops for an NLU result and a context (no NLG, no log)")
 def recommendations(body: RecommendationsRequest, request: Request) -> RecommendationsResponse:
+    return _recommend(request, body.user_id, body.nlu.filters, body.context, body.nlu.semantic_query, body.k)
+
+
+@router.get("/recommendations", response_model=RecommendationsResponse, responses=ERROR_RESPONSES,
+            tags=["chat"], summary="Ranked shops from query parameters (same as the POST form)")
+def recommendations_get(params: Annotated[RecommendationsQuery, Query()], request: Request) -> RecommendationsResponse:
+    filters, context = params.to_request()
+    return _recommend(request, params.user_id, filters, context, params.query, params.k)
+
+
+def _recommend(request: Request, body_user: str | None, filters: Filters, context: RequestContext, query: str,
+               k: int) -> RecommendationsResponse:
     services = _services(request)
-    user_id = resolve_user(request, body.user_id, services.settings.auth_mode)
+    user_id = resolve_user(request, body_user, services.settings.auth_mode)
     if services.runtime.recommender is None:
         raise Unavailable(f"recommender not available: {services.runtime.reason('recommender')}")
-    outcome = services.pipeline.recommend(user_id, body.nlu.filters, body.context, body.nlu.semantic_query, body.k)
+    outcome = services.pipeline.recommend(user_id, filters, context, query, k)
     return RecommendationsResponse(user_id=user_id, recommendations=[_out(r) for r in outcome.items],
                                    model_version=outcome.model_version, fallback=outcome.fallback,
                                    nothing_fits=not outcome.items, suggestions=outcome.suggestions)
