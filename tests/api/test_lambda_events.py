@@ -144,3 +144,27 @@ def test_feedback_in_jwt_mode_belongs_to_the_signed_in_user(handlers: dict[str, 
     other["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = "u_9999"
     status, _, body = invoke(jwt, with_body(other, {**mine, "event_id": "evt-" + uuid.uuid4().hex}))
     assert status == 403 and body["error"]["fields"][0]["field"] == "conversation_id"
+
+
+def test_cold_import_of_the_handler_stays_light(tmp_path: Path) -> None:
+    """A fresh process importing the Lambda module (runtime loaded at module scope) never pulls
+    torch/transformers/peft or the reporting stack (pandas, matplotlib), and sets MPLCONFIGDIR."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.util, json, os, sys\n"
+        f"spec = importlib.util.spec_from_file_location('app', {str(REPO / 'functions' / 'api' / 'app.py')!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "heavy = sorted({n.split('.')[0] for n in sys.modules} & {'torch', 'transformers', 'peft', 'pandas', "
+        "'matplotlib', 'sklearn'})\n"
+        "print(json.dumps({'heavy': heavy, 'mpl': os.environ.get('MPLCONFIGDIR'), 'nlu': m.RUNTIME.nlu is not None}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NABIYAM_"))}
+    env.update({"NABIYAM_STATE_DIR": str(tmp_path / "state"), "NABIYAM_ARTIFACTS_DIR": str(tmp_path / "artifacts"),
+                "NABIYAM_MODEL_CACHE_DIR": str(tmp_path / "cache"), "POWERTOOLS_LOG_LEVEL": "CRITICAL"})
+    env.pop("MPLCONFIGDIR", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                         check=True, cwd=tmp_path)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"heavy": [], "mpl": "/tmp/matplotlib", "nlu": True}
