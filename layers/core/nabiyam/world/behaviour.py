@@ -281,7 +281,7 @@ class Simulator:
             s = int(cand[j, chosen])
             chosen_id = self.shops.ids[s]
             margin = float(U[j, chosen] - w.no_choice)   # how much better than going without
-            sat = min(5, max(1, round(3.8 + 0.55 * margin + noise)))
+            sat = min(5, max(1, round(4.1 + 0.55 * margin + noise)))
             item = self._pick_item(s, budget, want_food, user, r[0])
             price_ratio = item["price"] / budget
             if cdist[j, chosen] > 1.0:

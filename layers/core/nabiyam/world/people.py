@@ -11,6 +11,10 @@ from nabiyam.domain.food import CATEGORIES
 from nabiyam.world.catalogue_gen import district_weights, point_in_district
 from nabiyam.world.formula import AGE_CAT_MEAN, AGE_GROUPS, CAT_INDEX, TIMES_OF_DAY, UserArrays
 
+# Spread of a person's category affinity around their age group's mean: large enough that
+# personalisation clearly beats popularity, small enough that ~20 choices per person reveal it.
+AFFINITY_SPREAD = 0.6
+
 # Which meals each age group asks about (breakfast, lunch, snack, dinner, late_night).
 TOD_BASE = {"child": [0.08, 0.32, 0.3, 0.3, 0.0], "teen": [0.06, 0.3, 0.27, 0.3, 0.07],
             "parent": [0.05, 0.3, 0.1, 0.45, 0.1]}
@@ -67,7 +71,7 @@ def make_people(rng: np.random.Generator, n: int, districts: tuple[str, ...], st
     limit = rng.choice([8000, 9000, 10000], size=n, p=[0.2, 0.45, 0.35])
     joined = rng.integers(1, 730, n)
 
-    aff = r4(AGE_CAT_MEAN[group] + rng.normal(0, 1.0, (n, len(CATEGORIES))))
+    aff = r4(AGE_CAT_MEAN[group] + rng.normal(0, AFFINITY_SPREAD, (n, len(CATEGORIES))))
     spice = r4(np.clip(rng.beta(2, 2.5, n) + np.where(group == 0, -0.15, 0.08), 0, 1))
     price_sens = r4(rng.lognormal(0.0, 0.4, n))
     dist_sens = r4(rng.lognormal(np.log(1.3), 0.4, n))
