@@ -95,12 +95,24 @@ def pid_alive(pid: int | None) -> bool:
     return True
 
 
+def _die_with_parent() -> None:
+    """In the child (Linux): get SIGTERM when the parent dies, so a killed test run leaks no server."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start_server(port: int | None = None, *, log_path: Path | None = None, startup_timeout: float = 30.0,
                  detach: bool = False) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``python -m moto.server`` on 127.0.0.1 and wait until it answers.
 
     A free port is chosen when none is given; if another process grabs it first, the start
-    is retried on a new port (at most three times).
+    is retried on a new port (at most three times). ``detach`` (the CLI) lets the server
+    outlive this process; otherwise (tests) it is stopped when this process dies.
     """
     attempts = 1 if port else 3
     last_error = ""
@@ -114,7 +126,7 @@ def start_server(port: int | None = None, *, log_path: Path | None = None, start
             proc = subprocess.Popen(  # noqa: S603 - fixed argv
                 [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(chosen)],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                start_new_session=detach,
+                start_new_session=detach, preexec_fn=None if detach or sys.platform != "linux" else _die_with_parent,
             )
         finally:
             if log_path:
