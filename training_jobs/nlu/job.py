@@ -6,16 +6,10 @@ Writes model.onnx, vocab.json, labels.json, metrics.json and manifest.json into 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
-import random
 import sys
 import time
-from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from training_jobs.nlu.data import DEFAULT_CHATBOT_CSV, DEFAULT_KLUE_ONTOLOGY, REPO_ROOT
 
