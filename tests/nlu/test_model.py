@@ -112,6 +112,18 @@ def test_low_confidence_falls_back_to_rules(service: NluService) -> None:
     assert r.filters.food_types == ["떡볶이"]
 
 
+def test_operator_can_override_the_threshold(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nabiyam.settings import get_settings
+
+    monkeypatch.setenv("NABIYAM_NLU_CONFIDENCE_THRESHOLD", "1.0")
+    get_settings.cache_clear()
+    try:
+        svc = NluService.load(model_dir)
+        assert svc.threshold == 1.0 and svc.parse("떡볶이 먹고 싶어").source == "rules"
+    finally:
+        get_settings.cache_clear()
+
+
 @pytest.mark.parametrize("damage", ["delete_model", "garbage_model", "bad_labels", "missing_dir"])
 def test_broken_artifacts_fall_back_to_rules(model_dir: Path, tmp_path: Path, damage: str) -> None:
     broken = tmp_path / "nlu"

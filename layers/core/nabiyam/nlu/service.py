@@ -44,9 +44,12 @@ class NluService:
             log.error("NLU model unavailable; answering with rules only", extra={"model_dir": str(model_dir),
                                                                                   "error": str(exc)})
             return cls(None, max_chars=settings.max_message_chars)
+        # The threshold calibrated at training time, unless an operator set NABIYAM_NLU_CONFIDENCE_THRESHOLD.
+        threshold = (settings.nlu_confidence_threshold if "nlu_confidence_threshold" in settings.model_fields_set
+                     else model.threshold)
         log.info("NLU model loaded", extra={"model_dir": str(model_dir), "version": model.version,
-                                            "threshold": model.threshold})
-        return cls(model, max_chars=settings.max_message_chars)
+                                            "threshold": threshold})
+        return cls(model, threshold=threshold, max_chars=settings.max_message_chars)
 
     def parse(self, text: str) -> NluResult:
         if not isinstance(text, str):
