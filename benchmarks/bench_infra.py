@@ -56,6 +56,7 @@ def run(quick: bool) -> dict[str, Any]:
         aws.reset_clients()
         try:
             rows += _storage_rows(quick)
+            rows += _registry_rows(quick, tmp)
         finally:
             stop_process(proc.pid)
             os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -90,6 +91,35 @@ def _storage_rows(quick: bool) -> list[dict[str, Any]]:
         row("get_item latency (median)", t_get.median_ms, "ms"),
         row(f"batch_put {n} items", n / t_batch.median, "items/s"),
         row(f"query {n} items in pages of 100", t_query.median_ms, "ms"),
+    ]
+
+
+def _registry_rows(quick: bool, tmp: Path) -> list[dict[str, Any]]:
+    """What a cold Lambda pays to get a verified model, against a warm container's cache hit."""
+    import os as _os
+    import shutil
+
+    from benchmarks.harness import ratio
+    from nabiyam import registry
+
+    size_mb = 4 if quick else 32
+    src = tmp / "model"
+    src.mkdir()
+    (src / "model.onnx").write_bytes(_os.urandom(size_mb * 1024 * 1024))
+    (src / "meta.json").write_text("{}")
+    registry.promote("benchmodel", registry.publish("benchmodel", src, {}))
+    cache = tmp / "cache"
+
+    def cold() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+        registry.fetch("benchmodel", cache)
+
+    t_cold = timeit(cold, repeats=3 if quick else 5)
+    t_warm = timeit(lambda: registry.fetch("benchmodel", cache), repeats=5 if quick else 20)
+    return [
+        row(f"registry fetch {size_mb} MB model, empty cache", t_cold.median_ms, "ms"),
+        row(f"registry fetch {size_mb} MB model, cached (sha256 re-verified)", t_warm.median_ms, "ms"),
+        row("registry fetch cached / empty cache", ratio(t_warm.median, t_cold.median), "ratio"),
     ]
 
 
