@@ -75,6 +75,14 @@ def test_stale_state_file_is_replaced(tmp_path: Path) -> None:
 def test_bad_port_is_a_clear_error(tmp_path: Path) -> None:
     out = _cli(tmp_path / "state", "local", "up", "--port", "70000")
     assert out.returncode == 2 and "--port must be between 1 and 65535" in out.stderr
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = _cli(tmp_path / "state", "local", "up", "--port", str(port))
+    assert busy.returncode == 2 and f"port {port} on 127.0.0.1 is not free" in busy.stderr
 
 
 def test_settings_precedence_env_over_state_file_over_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -114,6 +114,13 @@ def start_server(port: int | None = None, *, log_path: Path | None = None, start
     is retried on a new port (at most three times). ``detach`` (the CLI) lets the server
     outlive this process; otherwise (tests) it is stopped when this process dies.
     """
+    if port:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((HOST, port))
+            except OSError as exc:
+                raise LocalStackError(f"port {port} on {HOST} is not free ({exc.strerror}); "
+                                      "choose another --port or leave it out for a free one") from exc
     attempts = 1 if port else 3
     last_error = ""
     for _ in range(attempts):
