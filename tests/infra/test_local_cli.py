@@ -61,7 +61,10 @@ def test_up_reuses_status_reports_down_stops(tmp_path: Path) -> None:
 def test_stale_state_file_is_replaced(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
-    (state / "local-stack.json").write_text(json.dumps({"endpoint": "http://127.0.0.1:9", "pid": 999999, "env": {}}))
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                              check=True, timeout=60)
+    dead_pid = int(finished.stdout)  # a process that has exited: what a crashed stack leaves behind
+    (state / "local-stack.json").write_text(json.dumps({"endpoint": "http://127.0.0.1:9", "pid": dead_pid, "env": {}}))
     try:
         status = _cli(state, "local", "status")
         assert status.returncode == 1 and "pid alive: False" in status.stdout
