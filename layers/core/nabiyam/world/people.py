@@ -11,9 +11,9 @@ from nabiyam.domain.food import CATEGORIES
 from nabiyam.world.catalogue_gen import district_weights, point_in_district
 from nabiyam.world.formula import AGE_CAT_MEAN, AGE_GROUPS, CAT_INDEX, TIMES_OF_DAY, UserArrays
 
-# Spread of a person's category affinity around their age group's mean: large enough that
-# personalisation clearly beats popularity, small enough that ~20 choices per person reveal it.
-AFFINITY_SPREAD = 0.6
+# Spread of a person's category affinity around their age group's mean (the main personal
+# signal; `small` has ~40 sessions per person so a ranker can learn it).
+AFFINITY_SPREAD = 1.0
 
 # Which meals each age group asks about (breakfast, lunch, snack, dinner, late_night).
 TOD_BASE = {"child": [0.08, 0.32, 0.3, 0.3, 0.0], "teen": [0.06, 0.3, 0.27, 0.3, 0.07],

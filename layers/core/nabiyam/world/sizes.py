@@ -25,8 +25,9 @@ _ALL = ("관악구", "동작구", "금천구", "구로구", "영등포구", "서
 
 SIZES: dict[str, WorldSize] = {
     "tiny": WorldSize("tiny", shops=80, users=150, sessions=900, days=14, districts=_ALL[:2], chunk=500),
-    # small: ~30 sessions (~20 choices) per person, so a ranker can learn each person's tastes
-    "small": WorldSize("small", shops=600, users=1500, sessions=45_000, days=91, districts=_ALL[:6]),
+    # small: ~40 sessions per person over 13 weeks (a child with a meal card eats out most
+    # days), so a ranker can learn each person's tastes from their history
+    "small": WorldSize("small", shops=600, users=1000, sessions=40_000, days=91, districts=_ALL[:6]),
     "large": WorldSize("large", shops=5000, users=100_000, sessions=110_000, days=182, districts=_ALL,
                        chunk=1000, write_xlsx=False),
 }
