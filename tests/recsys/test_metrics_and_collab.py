@@ -63,3 +63,16 @@ def test_query_hashing_is_stable_and_bounded() -> None:
     assert ((ids >= 0) & (ids <= QUERY_BUCKETS)).all() and (ids > 0).sum() > 10
     assert (hash_ids("아이랑 갈만한 건강한 저녁 식당") == ids).all()
     assert not hash_ids("").any()
+
+
+def test_choice_probability_keeps_order_and_sums_below_one() -> None:
+    from training_jobs.ranker.metrics import choice_probability
+
+    session = np.array([0, 0, 0, 1, 1])
+    p = np.array([0.9, 0.2, 0.5, 0.3, 0.3])
+    q = choice_probability(p, session)
+    assert np.argsort(-q[:3]).tolist() == np.argsort(-p[:3]).tolist()
+    assert q[:3].sum() < 1 and q[3:].sum() < 1 and q[3] == pytest.approx(q[4])
+    # a shop facing strong competition is less likely to be chosen than the same shop alone
+    assert choice_probability(np.array([0.5, 0.99]), np.array([0, 0]))[0] < choice_probability(
+        np.array([0.5]), np.array([0]))[0]

@@ -19,7 +19,7 @@ from nabiyam.recsys.funnels import FUNNELS
 from nabiyam.recsys.ranker import COLLAB_FILE, MANIFEST_FILE, MODEL_FILE, STORE_FILE, VOCAB_FILE
 from nabiyam.recsys.store import Vocab
 from training_jobs.ranker.data import NEG_PER_POS, WorldData, build_examples, write_seed_csv
-from training_jobs.ranker.metrics import ranking_metrics
+from training_jobs.ranker.metrics import auc, choice_probability, ranking_metrics
 
 METRIC_KEYS = ("auc", "ndcg@5", "hitrate@5", "mrr", "coverage", "diversity")
 
@@ -82,9 +82,12 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
         fits["deep_only"] = fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed, use_wide=False,
                                 progress=progress, label="deep_only")
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    scores = {name: predict(f.model.to(device), val, device) for name, f in fits.items()}
+    pointwise = {name: predict(f.model.to(device), val, device) for name, f in fits.items()}
     for f in fits.values():
         f.model.cpu()
+    # Learned models are scored as choice probabilities over each session's shown set, the
+    # same form as the oracle's `oracle_prob`; the within-session order is unchanged.
+    scores = {name: choice_probability(p, val["session"]) for name, p in pointwise.items()}
     scores["oracle"] = val["oracle"]
     scores["popularity"] = val["funnels"][:, FUNNELS.index("popularity")]
     for i, name in enumerate(FUNNELS):
@@ -92,6 +95,8 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     shop_cat = np.array([CATEGORIES.index(cat.shops[p].category) for p in val["position"].tolist()])
     metrics = {name: ranking_metrics(val["session"], val["label"], s, val["position"], shop_cat, len(cat))
                for name, s in scores.items()}
+    for name, p in pointwise.items():
+        metrics[name]["auc_pointwise"] = round(auc(val["label"] > 0.5, p), 5)
 
     model = fits["ranker"].model
     onnx_path = export_onnx(model, train, out_dir / MODEL_FILE)

@@ -29,6 +29,19 @@ def auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
+def choice_probability(p: np.ndarray, session: np.ndarray, no_choice_logit: float = 0.0) -> np.ndarray:
+    """Pointwise probabilities → P(choose this shop | the set shown in its session), a
+    multinomial logit over the set plus a "choose nothing" option (the oracle's form).
+    Within a session the order is unchanged; across sessions it accounts for competition."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
+    z = np.log(p / (1 - p))
+    _, inv = np.unique(np.asarray(session), return_inverse=True)
+    top = np.maximum(np.full(inv.max() + 1 if len(inv) else 0, no_choice_logit), -np.inf)
+    np.maximum.at(top, inv, z)
+    e = np.exp(z - top[inv])
+    return e / (np.bincount(inv, weights=e)[inv] + np.exp(no_choice_logit - top[inv]))
+
+
 def ranking_metrics(
     session: np.ndarray, labels: np.ndarray, scores: np.ndarray, shop: np.ndarray, category: np.ndarray, n_shops: int
 ) -> dict[str, float]:
