@@ -24,6 +24,8 @@ from benchmarks.harness import percentile, row
 
 SECTION = "api"
 REPO = Path(__file__).resolve().parents[1]
+# Trained models to serve (`make run` puts them in ./artifacts); override with NABIYAM_BENCH_ARTIFACTS.
+ARTIFACTS = Path(os.environ.get("NABIYAM_BENCH_ARTIFACTS", REPO / "artifacts"))
 MESSAGES = [
     "만원으로 치킨 먹을 수 있는 곳 있어?", "아이랑 갈만한 건강한 저녁 식당 추천해줘", "떡볶이 먹고 싶어",
     "8천원으로 점심 뭐 먹지", "근처 짜장면 집 알려줘", "안 매운 음식 추천해줘", "친구랑 피자 먹을래",
@@ -69,7 +71,7 @@ def _setup(tmp: Path, size: str) -> tuple[Any, dict[str, str], list[str], dict[s
     spec, _ = provision_stack(endpoint, settings)
     env = {**LocalStack(endpoint=endpoint, pid=proc.pid, env=spec.env).process_env(settings.region),
            **LOCAL_CREDENTIALS, "NABIYAM_STATE_DIR": str(tmp), "NABIYAM_MODEL_CACHE_DIR": str(tmp / "cache"),
-           "NABIYAM_ARTIFACTS_DIR": str(REPO / "artifacts"), "POWERTOOLS_LOG_LEVEL": "WARNING",
+           "NABIYAM_ARTIFACTS_DIR": str(ARTIFACTS), "POWERTOOLS_LOG_LEVEL": "WARNING",
            "POWERTOOLS_METRICS_DISABLED": "true"}
     os.environ.update(env)
     get_settings.cache_clear()
@@ -80,7 +82,7 @@ def _setup(tmp: Path, size: str) -> tuple[Any, dict[str, str], list[str], dict[s
     aws.client("s3").put_object(Bucket=get_settings().artifacts_bucket, Key="catalogue/current.json.gz",
                                 Body=snapshot.read_bytes())
     users = [u.user_id for u in world.users][:200]
-    models = {name: ("trained" if (REPO / "artifacts" / name / "model.onnx").exists() else "fallback")
+    models = {name: ("trained" if (ARTIFACTS / name / "model.onnx").exists() else "fallback")
               for name in ("nlu", "ranker")}
     return proc, env, users, models
 
