@@ -61,7 +61,8 @@ def make_request(rng: random.Random, *, tod: str, companion: str, budget: int, w
     if say_companion:
         b.add(rng.choice(lexicon.COMPANION_WORDS[companion]), "companion", companion)
     if say_time:
-        b.add(rng.choice(lexicon.TOD_WORDS[tod]), "time_of_day", tod)
+        words = lexicon.TOD_WORDS[tod]
+        b.add(words[0] if say_budget else rng.choice(words), "time_of_day", tod)   # no "간식으로 만원으로"
     budget_first = say_budget and rng.random() < 0.7
     if budget_first:
         b.add(budget_phrase(rng, budget), "budget", budget)
@@ -78,13 +79,15 @@ def make_request(rng: random.Random, *, tod: str, companion: str, budget: int, w
         what = "food"
     elif want_cat >= 0:
         cat = CATEGORIES[want_cat]
-        spelling = rng.choice([cat, *CATEGORY_ALIASES.get(cat, ())])
+        spoken = [c for c in (cat, *CATEGORY_ALIASES.get(cat, ())) if "·" not in c]   # nobody types 카페·디저트
+        spelling = rng.choice(spoken)
         b.add(spelling, "category", cat)
         what = "category"
     else:
         what = "none"
     if say_budget and not budget_first:
-        b.suffix(",")
+        if what != "none":
+            b.suffix(",")
         b.add(budget_phrase(rng, budget), "budget", budget)
         b.suffix(rng.choice([" 안으로", "으로", " 정도로"]))
     if say_budget:
