@@ -163,3 +163,18 @@ def test_concurrent_feedback_all_stored_none_lost_none_duplicated(http: httpx.Cl
     ids = {e["event_id"] for e in events}
     mine = [x["event_id"] for x in lines if x["event_id"] in ids]
     assert len(mine) == len(ids) and set(mine) == ids
+
+
+def test_conversation_log_exports_a_day_as_json_lines(http: httpx.Client) -> None:
+    from nabiyam.storage.conversations import ConversationStore
+
+    user = _uid()
+    ids = [chat(http, user, m).json()["conversation_id"] for m in ("안녕", "떡볶이 먹고 싶어")]
+    store = ConversationStore()
+    assert [c.conversation_id for c in store.by_user(user)] == ids[::-1]  # newest first
+    key = store.export_day(_today())
+    assert key == f"conversations/dt={_today()}/conversations.jsonl"
+    lines = [x for x in _learning_lines(key) if x["user_id"] == user]
+    assert sorted(x["conversation_id"] for x in lines) == sorted(ids)
+    assert {x["type"] for x in lines} == {"conversation"} and all(x["nlu"]["intent"] for x in lines)
+    assert store.export_day(_today()) == key  # a re-run replaces the object, no duplicates

@@ -1,18 +1,25 @@
 """The conversation log: one item per chat turn in the Conversations table.
 
 Written with exactly one `PutItem` on the /chat hot path (no read-modify-write); the
-S3 learning-data copy is produced later by a job from the `by_user`/table scan. Keys:
+S3 learning-data copy is produced later by a job (`export_day`: a filtered scan, one
+JSON Lines object per day with a fixed name, so a re-run replaces it). Keys:
 PK `conversation_id`; GSI `by_user` = `user_id` + `created_at`.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from boto3.dynamodb.conditions import Attr
 from pydantic import BaseModel, Field
 
 from nabiyam.settings import Settings, get_settings
+from nabiyam.storage.blobs import BlobStore
 from nabiyam.storage.dynamo import TableRepository
+from nabiyam.storage.jsonl import JsonlWriter
+
+LEARNING_PREFIX = "conversations"
 
 
 class ConversationRecord(BaseModel):
@@ -60,3 +67,13 @@ class ConversationStore:
     def by_user(self, user_id: str, limit: int = 50) -> list[ConversationRecord]:
         """Newest first, following pagination until `limit` items."""
         return list(self.repo.query(user_id, index="by_user", newest_first=True, max_items=limit))
+
+    def on_day(self, day: str) -> list[ConversationRecord]:
+        """Every turn of one (Asia/Seoul) day, oldest first: a scan, for daily jobs only."""
+        return sorted(self.repo.scan(filter_cond=Attr("day").eq(day)), key=lambda r: r.created_at)
+
+    def export_day(self, day: str) -> str | None:
+        """Write the day's turns to `s3://<learning>/conversations/dt=<day>/conversations.jsonl`."""
+        writer = JsonlWriter(BlobStore(self.settings.learning_data_bucket, self.settings), LEARNING_PREFIX)
+        records = [{**r.model_dump(mode="json"), "type": "conversation"} for r in self.on_day(day)]
+        return writer.write(records, date.fromisoformat(day), name="conversations")
