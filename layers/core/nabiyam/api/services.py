@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from nabiyam.chat.pipeline import ChatPipeline
 from nabiyam.feedback.service import FeedbackService
