@@ -39,6 +39,8 @@ def test_user_errors_are_readable(tmp_path: Path, capsys, tiny_world: Path) -> N
     assert "world.json not found" in capsys.readouterr().err
     assert main(["world", "load", str(tmp_path / "missing")]) == 2
     assert "no such world directory" in capsys.readouterr().err
+    assert main(["world", "load", str(tiny_world), "--only", "catalogue,sessions"]) == 2
+    assert "unknown part(s) ['sessions']" in capsys.readouterr().err
 
     broken = tmp_path / "broken"
     shutil.copytree(tiny_world, broken, ignore=shutil.ignore_patterns("impressions.csv", "sessions.csv"))

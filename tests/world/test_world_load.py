@@ -81,3 +81,20 @@ def test_unknown_part_is_named(tiny_world: Path) -> None:
 
     with pytest.raises(ValueError, match="unknown part"):
         load_world(tiny_world, parts=("catalogue", "sessions"))
+
+
+def test_cli_load(clean_stack: Any, tiny_world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                  capsys: pytest.CaptureFixture) -> None:
+    from nabiyam.cli.main import main
+    from nabiyam.settings import get_settings
+
+    monkeypatch.setenv("NABIYAM_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    get_settings.cache_clear()
+    try:
+        assert main(["world", "load", str(tiny_world), "--only", "catalogue,snapshot", "--quiet"]) == 0
+    finally:
+        get_settings.cache_clear()
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["shops"] == 80 and "users" not in summary
+    assert (tmp_path / "artifacts" / "catalogue" / "current.json.gz").exists()
+    assert _count(clean_stack, get_settings().users_table) == 0

@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     ld = cmds.add_parser("load", help="load a world directory into the local stack (tables + catalogue snapshot)")
     ld.add_argument("dir", type=Path)
+    ld.add_argument("--only", default="catalogue,users,interactions,snapshot",
+                    help="comma-separated parts to load (default: all of catalogue,users,interactions,snapshot)")
     ld.add_argument("--quiet", action="store_true")
     ld.set_defaults(func=_load)
 
@@ -64,7 +66,8 @@ def _load(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
         raise CliError(f"{args.dir}: no such world directory (run `nabiyam world generate` first)")
     try:
-        summary = load_world(args.dir, progress=not args.quiet)
+        parts = tuple(p.strip() for p in args.only.split(",") if p.strip())
+        summary = load_world(args.dir, parts=parts, progress=not args.quiet)
     except (FileNotFoundError, ValueError) as exc:
         raise CliError(str(exc)) from exc
     print(json.dumps(summary, ensure_ascii=False))
