@@ -20,6 +20,8 @@ from nabiyam.world.sizes import WorldSize, get_size
 from nabiyam.world.tables import shop_arrays, user_arrays
 
 GENERATOR_VERSION = "1"
+_OUR_FILES = {f for f, _ in wio.SHEETS.values()} | {wio.SESSIONS_FILE, wio.IMPRESSIONS_FILE, wio.PREFERENCES_FILE,
+                                                     wio.WORKBOOK_FILE}
 
 
 def generate(size: str | WorldSize, seed: int, out_dir: str | Path, *, progress: bool = False,
@@ -101,8 +103,7 @@ def generate(size: str | WorldSize, seed: int, out_dir: str | Path, *, progress:
         "time_range": {"start": start.isoformat(), "end": end.isoformat()},
         "districts": list(spec.districts), "max_candidates": spec.max_candidates,
         "max_distance_km": spec.max_distance_km, "weights": w.to_dict(), "counts": counts,
-        "files": {p.name: _sha256(p) for p in sorted(out.iterdir())
-                  if p.name != wio.MANIFEST_FILE and p.suffix in (".csv", ".jsonl", ".xlsx")},
+        "files": {name: _sha256(out / name) for name in sorted(_OUR_FILES) if (out / name).exists()},
     }
     (out / wio.MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     manifest["elapsed_s"] = round(time.perf_counter() - t0, 3)  # returned, never written (bytes stay stable)
