@@ -3,8 +3,10 @@ parity with torch, calibrated fallback to rules, hand-written accuracy targets, 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -29,10 +31,18 @@ TRAIN_ARGS = ["--train-size", "5000", "--eval-size", "400", "--epochs", "3", "--
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Trained once per test run, shared by the xdist workers: the first one trains under a file
+    lock, the others wait and reuse it (xdist_group alone does not keep these tests together)."""
     from nabiyam.cli.main import main
 
-    out = tmp_path_factory.mktemp("nlu") / "nlu"
-    assert main(["train", "nlu", "--out", str(out), *TRAIN_ARGS]) == 0
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's temp root, common to all workers
+    out = root / "nlu-session-model" / "nlu"
+    with open(root / "nlu-session-model.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "manifest.json").exists():
+            assert main(["train", "nlu", "--out", str(out), *TRAIN_ARGS]) == 0
     return out
 
 
