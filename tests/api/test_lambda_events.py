@@ -168,3 +168,15 @@ def test_cold_import_of_the_handler_stays_light(tmp_path: Path) -> None:
                          check=True, cwd=tmp_path)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"heavy": [], "mpl": "/tmp/matplotlib", "nlu": True}
+
+
+def test_handler_emits_emf_metrics_per_stage(handlers: dict[str, ModuleType], capsys: pytest.CaptureFixture) -> None:
+    capsys.readouterr()
+    status, _, _ = invoke(handlers["body"], event("chat"))
+    assert status == 200
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{") and "_aws" in line]
+    names = {m["Name"] for blob in blobs for d in blob["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert {"Latency_nlu", "Latency_recommend", "Latency_total", "NluConfidence", "ResultCount", "Requests",
+            "ServerErrors"} <= names
+    blob = next(b for b in blobs if "ResultCount" in b)
+    assert blob["ResultCount"][0] >= 1 and blob["ServerErrors"] == [0.0] and blob["ConversationLogFailures"] == [0.0]
