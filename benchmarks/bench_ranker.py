@@ -2,7 +2,7 @@
 torch, as a ratio), Layer-1 candidate generation, end-to-end `recommend`, training
 throughput on CPU, and ranking quality against the oracle and the baselines.
 
-Quick: the tiny world, 2 epochs. Full: the small world (`make run`'s), 12 epochs max."""
+Quick: the tiny world, 4 epochs. Full: the small world (`make run`'s), 8 epochs max."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def run(quick: bool) -> dict[str, Any]:
     from nabiyam.world import generate
     from training_jobs.ranker.job import run as train
 
-    size, epochs = ("tiny", 4) if quick else ("small", 12)
+    size, epochs = ("tiny", 4) if quick else ("small", 8)
     with tempfile.TemporaryDirectory() as tmp:
         world = Path(tmp) / size
         generate(size, 7, world)

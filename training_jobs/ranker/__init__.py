@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--world", type=Path, default=None,
                         help=f"world directory (default: {DEFAULT_WORLD}, made by `nabiyam world generate`)")
     parser.add_argument("--out", type=Path, default=None, help="artifact directory (default: <artifacts_dir>/ranker)")
-    parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (default 12, 3 with --quick)")
+    parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (default 8, 3 with --quick)")
     parser.add_argument("--val-fraction", type=float, default=0.2, help="most recent share of time held out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="few epochs, for tests and smoke runs")
@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
                        f"run `nabiyam world generate --size small --out {world}` or pass --world DIR")
     if not 0.05 <= args.val_fraction <= 0.5:
         raise CliError(f"--val-fraction must be between 0.05 and 0.5, got {args.val_fraction}")
-    epochs = args.epochs if args.epochs is not None else (3 if args.quick else 12)
+    epochs = args.epochs if args.epochs is not None else (3 if args.quick else 8)
     if epochs < 1:
         raise CliError(f"--epochs must be at least 1, got {epochs}")
     out = args.out or get_settings().artifacts_dir / "ranker"

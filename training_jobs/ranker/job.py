@@ -73,7 +73,7 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
         f"(features {feat_s:.1f}s)")
 
     sizes = vocab.sizes()
-    patience = 1 if quick else 3
+    patience = 1 if quick else 2
     fits = {"ranker": fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed,
                           checkpoint=out_dir / "checkpoint.pt", progress=progress, label="ranker")}
     if baselines:

@@ -73,7 +73,7 @@ def fit(
     progress: bool = True,
     label: str = "ranker",
     oov_rate: float = 0.05,
-    dropout: float = 0.1,
+    dropout: float = 0.2,
     max_val_rows: int = 60_000,
 ) -> FitResult:
     torch.manual_seed(seed)
