@@ -243,7 +243,7 @@ class ChatPipeline:
             created_at=now.isoformat(timespec="milliseconds"), day=now.date().isoformat(), message=message,
             context=context.model_dump(mode="json", exclude_none=True), intent=str(turn.nlu.intent),
             nlu_confidence=turn.nlu.confidence, nlu=turn.nlu.model_dump(mode="json"), candidates=candidates,
-            shown=[{**r.model_dump(mode="json", exclude={"reason"}), "position": i}
+            shown=[{**r.model_dump(mode="json"), "position": i}
                    for i, r in enumerate(turn.items, 1)],
             response=turn.answer.text, template=turn.answer.template, result_count=len(turn.items),
             latency_ms={k: round(v, 3) for k, v in turn.latency_ms.items()}, model_versions=turn.model_versions,
