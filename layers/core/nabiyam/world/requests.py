@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import random
 
-from nabiyam.domain.food import CATEGORIES, CATEGORY_ALIASES, FOODS
+from nabiyam.domain.food import CATEGORIES, CATEGORY_ALIASES, FOODS, alias_index
 from nabiyam.world import lexicon
 
 _DIGITS = "영일이삼사오육칠팔구"
+_FOOD_WORDS = set(alias_index())
 
 
 def budget_phrase(rng: random.Random, won: int) -> str:
@@ -48,7 +49,8 @@ class _Builder:
 def make_request(rng: random.Random, *, tod: str, companion: str, budget: int, want_cat: int,
                  want_food: int, diet: list[str], location: tuple[str, str] | None, good_request: bool,
                  say_budget: bool, say_companion: bool, say_time: bool) -> tuple[str, str, list[dict]]:
-    """→ (text, intent, entities). `location` is (kind, name) with kind in district|dong|near."""
+    """→ (text, intent, entities). `location` is (kind, name) with kind in district|dong|near.
+    Generic endings avoid lexicon words (밥집 is a 한식 alias), so the truth stays exact."""
     b = _Builder()
     if location:
         kind, name = location
@@ -57,7 +59,7 @@ def make_request(rng: random.Random, *, tod: str, companion: str, budget: int, w
             b.suffix("에")
         else:
             b.add(name, "location", name)
-            b.suffix(rng.choice(["에서", " 근처", "에"]))
+            b.suffix(rng.choice(["에서", "에서", "에"]))   # "X 근처" would also read as near_me
     if say_companion:
         b.add(rng.choice(lexicon.COMPANION_WORDS[companion]), "companion", companion)
     if say_time:
@@ -79,7 +81,8 @@ def make_request(rng: random.Random, *, tod: str, companion: str, budget: int, w
         what = "food"
     elif want_cat >= 0:
         cat = CATEGORIES[want_cat]
-        spoken = [c for c in (cat, *CATEGORY_ALIASES.get(cat, ())) if "·" not in c]   # nobody types 카페·디저트
+        # nobody types 카페·디저트; 치킨/피자/백반 are also foods, so say 치킨집/피자집/한식
+        spoken = [c for c in (cat, *CATEGORY_ALIASES.get(cat, ())) if "·" not in c and c not in _FOOD_WORDS]
         spelling = rng.choice(spoken)
         b.add(spelling, "category", cat)
         what = "category"
@@ -92,14 +95,14 @@ def make_request(rng: random.Random, *, tod: str, companion: str, budget: int, w
         b.suffix(rng.choice([" 안으로", "으로", " 정도로"]))
     if say_budget:
         intent = "BUDGET_FOOD_INQUIRY"
-        endings = {"food": [" 먹을 수 있는 곳 있어?", " 파는 곳 알려줘", " 먹을 수 있을까?"],
-                   "category": [" 갈 수 있는 곳 있어?", " 추천해줘", " 어디 있어?"],
+        endings = {"food": [" 먹을 수 있는 곳 있어?", " 먹을 수 있는 데 알려줘", " 먹을 수 있을까?"],
+                   "category": [" 갈 수 있는 곳 있어?", " 추천해줘", " 갈 만한 데 있어?"],
                    "none": [" 뭐 먹을 수 있어?", " 먹을 만한 곳 있어?", " 밥 먹을 수 있는 곳 알려줘"]}[what]
     else:
         intent = "FOOD_RECOMMENDATION"
         endings = {"food": [" 먹고 싶어", " 맛집 추천해줘", " 먹을 만한 곳 있어?", " 어디가 맛있어?"],
                    "category": [" 추천해줘", " 어디 갈까?", " 괜찮은 곳 알려줘"],
-                   "none": [" 뭐 먹지?", " 먹을 곳 추천해줘", " 맛있는 거 먹고 싶어", " 밥집 추천해 줘"]}[what]
+                   "none": [" 뭐 먹지?", " 먹을 곳 추천해줘", " 맛있는 거 먹고 싶어", " 먹을 데 추천해 줘"]}[what]
     ending = rng.choice(endings)
     if what == "none" and not b.text:
         ending = ending.lstrip()
