@@ -38,7 +38,7 @@ def test_training_rows_equal_serving_features(tiny_world, trained, tmp_path) -> 
         req, profile = served.resolve(s.user_id, filters, context, semantic_query=s.request_text)
         shown = [sid for sid, _ in data.impressions[s.session_id] if sid in served.catalogue.position]
         positions = np.array([served.catalogue.position[sid] for sid in shown])
-        layer1, _ = served.layer1(req, profile, shown=positions)
+        layer1, _ = served.layer1(req, profile)
         batch = served.features(req, profile, layer1, positions)
         n = len(positions)
         np.testing.assert_array_equal(batch.wide, arrays["wide"][k : k + n])

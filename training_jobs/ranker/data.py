@@ -3,7 +3,7 @@
 Positives: the shop a person chose (ordered) in a session. Favorites and reviews ≥ 4 have
 no request context of their own; they enter through the feature store (user × shop
 weights, favourite shops and brands) that every example reads point-in-time. Negatives:
-shops of the same session's choice set (what Layer 1 showed) that were not chosen, at most
+shops shown to the person in the same session that were not chosen, at most
 `NEG_PER_POS` per positive in training; validation keeps the whole choice set so ranking
 metrics are computed over what the person really saw.
 
@@ -225,7 +225,7 @@ def build_examples(
         filters, context = request_of(s)
         req, profile = rec.resolve(s.user_id, filters, context, semantic_query=s.request_text)
         positions = np.array([cat.position[sid] for sid, _ in shown], dtype=np.int64)
-        layer1, _ = rec.layer1(req, profile, shown=positions)
+        layer1, _ = rec.layer1(req, profile)  # exactly the serving Layer 1 for this request
         batch = rec.features(req, profile, layer1, positions)
         n = len(positions)
         out.wide.append(batch.wide)

@@ -110,8 +110,9 @@ class Recommender:
     def layer1(
         self, req: ResolvedRequest, profile: UserProfile, shown: np.ndarray | None = None
     ) -> tuple[Layer1, dict[str, np.ndarray]]:
-        """Hard filters + funnels. Training passes `shown` (the positions a person actually saw)
-        as the eligible set, so funnel flags mean "Layer 1 would nominate it among those"."""
+        """Hard filters + funnels. Training calls it exactly like serving (so a funnel flag
+        means "Layer 1 nominated it for this request"); `shown` replaces the eligible set
+        with given positions, for experiments only."""
         cat = self.catalogue
         distance = cat.distance_m(req.lat, req.lon) if req.lat is not None and req.lon is not None else None
         if shown is None:
