@@ -127,8 +127,9 @@ def test_each_fault_is_named(sheets_dir: Path, fault: str, expected: str) -> Non
     elif fault == "dangling_user":
         _edit(d / "product_order.csv", 2, "user_id", "u999999")
     elif fault == "menu_of_other_shop":
+        with open(d / "product_order.csv", encoding="utf-8") as fh:
+            first_order_shop = next(csv.DictReader(fh))["shop_id"]
         with open(d / "menu.csv", encoding="utf-8") as fh:
-            first_order_shop = next(csv.DictReader(open(d / "product_order.csv", encoding="utf-8")))["shop_id"]
             other = next(r["menu_id"] for r in csv.DictReader(fh) if r["shop_id"] != first_order_shop)
         _edit(d / "product_order.csv", 1, "menu_id", other)
     elif fault == "duplicate_id":

@@ -81,19 +81,17 @@ def _sheet_rows(source: Path, sheet: str) -> tuple[list[str], Iterator[dict[str,
     from openpyxl import load_workbook
 
     wb = load_workbook(source, read_only=True, data_only=True)
-    if sheet not in wb.sheetnames:
-        return None
-    rows = wb[sheet].iter_rows(values_only=True)
-    header = [_xlsx_cell(h) for h in next(rows, ())]
-    header = [h for h in header if h]
-
-    def gen() -> Iterator[dict[str, str]]:
-        for r in rows:
-            if r is None or all(v is None for v in r):
-                continue
-            yield {h: _xlsx_cell(r[i] if i < len(r) else None) for i, h in enumerate(header)}
-
-    return header, gen()
+    try:
+        if sheet not in wb.sheetnames:
+            return None
+        rows = wb[sheet].iter_rows(values_only=True)
+        header = [_xlsx_cell(h) for h in next(rows, ())]
+        header = [h for h in header if h]
+        records = [{h: _xlsx_cell(r[i] if i < len(r) else None) for i, h in enumerate(header)}
+                   for r in rows if r is not None and any(v is not None for v in r)]
+    finally:
+        wb.close()   # read-only workbooks keep the file open until closed
+    return header, iter(records)
 
 
 def _describe(err: dict) -> str:
