@@ -17,7 +17,7 @@ from nabiyam.world.catalogue_gen import make_catalogue
 from nabiyam.world.formula import FORMULA_VERSION, Weights
 from nabiyam.world.people import make_people
 from nabiyam.world.sizes import WorldSize, get_size
-from nabiyam.world.tables import shop_arrays, user_arrays
+from nabiyam.world.tables import shop_arrays
 
 GENERATOR_VERSION = "1"
 _OUR_FILES = {f for f, _ in wio.SHEETS.values()} | {wio.SESSIONS_FILE, wio.IMPRESSIONS_FILE, wio.PREFERENCES_FILE,
@@ -46,9 +46,9 @@ def generate(size: str | WorldSize, seed: int, out_dir: str | Path, *, progress:
     sa = shop_arrays(shops, menus, brand_index)
 
     people = make_people(rng_people, spec.users, spec.districts, spec.start, [b.category for b in brands])
-    users = [User(**u) for u in people.users]
-    prefs = people.preference_rows([b.brand_id for b in brands])
-    ua = user_arrays(prefs, brand_index)   # the oracle's path: parameters exactly as written to disk
+    # parameters are rounded when drawn and JSON floats round-trip exactly, so these arrays are
+    # what the oracle rebuilds from preferences.jsonl (a test checks it to 2e-6)
+    ua = people.arrays
 
     menus_by_shop: list[list[dict]] = [[] for _ in shops]
     pos = {s.shop_id: i for i, s in enumerate(shops)}
@@ -85,15 +85,15 @@ def generate(size: str | WorldSize, seed: int, out_dir: str | Path, *, progress:
     wio.write_sheet(out, "brand", (b.model_dump() for b in brands))
     wio.write_sheet(out, "shop", (s.model_dump() for s in shops))
     wio.write_sheet(out, "menu", (m.model_dump() for m in menus))
-    wio.write_sheet(out, "user", (u.model_dump() for u in users))
-    wio.write_jsonl(out / wio.PREFERENCES_FILE, prefs)
+    n_users = wio.write_sheet(out, "user", (User(**u).model_dump() for u in people.users))   # validated, streamed
+    wio.write_jsonl(out / wio.PREFERENCES_FILE, people.preference_rows([b.brand_id for b in brands]))
     if spec.write_xlsx if write_xlsx is None else write_xlsx:
         wio.write_workbook(out)
     elif (out / wio.WORKBOOK_FILE).exists():
         (out / wio.WORKBOOK_FILE).unlink()
 
     start, end = world_time_range(spec.start, spec.days)
-    counts = {"brands": len(brands), "shops": len(shops), "menu_items": len(menus), "users": len(users),
+    counts = {"brands": len(brands), "shops": len(shops), "menu_items": len(menus), "users": n_users,
               "sessions": writers["sessions"].count, "impressions": writers["impressions"].count,
               "orders": writers["orders"].count, "favorites": writers["favorites"].count,
               "reviews": writers["reviews"].count}

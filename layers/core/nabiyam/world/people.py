@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -31,11 +32,11 @@ class People:
     home_lon: np.ndarray
     age: np.ndarray
 
-    def preference_rows(self, brand_ids: list[str]) -> list[dict]:
+    def preference_rows(self, brand_ids: list[str]) -> Iterator[dict]:
+        """The hidden parameters, one JSON-ready dict per person (streamed: 100k people)."""
         a = self.arrays
-        rows = []
         for i, uid in enumerate(a.ids):
-            rows.append({
+            yield {
                 "user_id": uid,
                 "age_group": AGE_GROUPS[int(a.age_group[i])],
                 "category_affinity": {c: float(a.aff[i, j]) for j, c in enumerate(CATEGORIES)},
@@ -47,8 +48,7 @@ class People:
                 "favorite_brands": [brand_ids[j] for j in np.flatnonzero(a.fav[i])],
                 "time_of_day_habits": {t: float(self.tod_habits[i, j]) for j, t in enumerate(TIMES_OF_DAY)},
                 "activity": float(self.activity[i]),
-            })
-        return rows
+            }
 
 
 def make_people(rng: np.random.Generator, n: int, districts: tuple[str, ...], start: date,
