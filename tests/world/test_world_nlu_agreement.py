@@ -28,3 +28,21 @@ def test_rules_nlu_reads_the_world_requests_as_meant(world) -> None:  # noqa: AN
     rates = {k: v / len(sessions) for k, v in agree.items()}
     assert all(r >= 0.93 for r in rates.values()), rates
     assert rates["budget"] >= 0.99, rates
+
+
+def test_every_budget_phrase_parses_back_to_its_amount() -> None:
+    """Each way the world writes an amount (만원, 8천원, 만오천원, 1만 5천원, 7,000원 …) is read
+    back as the same number of won by the NLU's money parser."""
+    import random
+
+    from nabiyam.nlu.money import parse_won
+    from nabiyam.world.requests import budget_phrase
+
+    rng = random.Random(0)
+    seen = set()
+    for won in range(1000, 100_001, 1000):
+        for _ in range(6):
+            phrase = budget_phrase(rng, won)
+            seen.add(phrase)
+            assert parse_won(phrase) == won, (won, phrase)
+    assert {"만원", "8천원", "만오천원", "1만 5천원", "7,000원"} <= seen

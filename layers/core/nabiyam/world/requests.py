@@ -16,7 +16,7 @@ def budget_phrase(rng: random.Random, won: int) -> str:
     """Ways people write an amount: 만원, 8천원, 만오천원, 1만 5천원, 7,000원."""
     man, cheon = divmod(won // 1000, 10)
     style = rng.randrange(4)
-    if style == 0 or won % 1000:
+    if style == 0 or won % 1000 or man >= 10:   # 10만원+ : digits (no 십만 spelled out here)
         return f"{won:,}원"
     if man == 0:
         return f"{cheon}천원" if style != 3 else f"{_DIGITS[cheon]}천원"
