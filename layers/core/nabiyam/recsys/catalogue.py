@@ -13,7 +13,7 @@ import numpy as np
 
 from nabiyam.domain.catalogue import Brand, MenuItem, Shop
 from nabiyam.domain.food import CATEGORIES, FOOD_BY_NAME
-from nabiyam.domain.hours import is_open, to_kst, weekly_open_hours
+from nabiyam.domain.hours import DAYS, to_kst, weekly_open_hours
 from nabiyam.recsys.text import bigram_set, char_ngrams
 
 CATEGORY_INDEX: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
@@ -79,7 +79,7 @@ class CatalogueIndex:
             self.diet["spicy"][i] = spicy
             self.diet["not_spicy"][i] = 1.0 - spicy
         # Text each shop is known by, for the content funnel's semantic match.
-        self._open_cache: dict[tuple[int, int], np.ndarray] = {}
+        self._open_bits = _week_grid(self.shops)
         # Inverted index bigram → shop positions, for a vectorised query/shop text overlap.
         postings: dict[str, list[int]] = {}
         for i, s in enumerate(self.shops):
@@ -142,15 +142,11 @@ class CatalogueIndex:
     # ---- per-request helpers ------------------------------------------------------
 
     def open_mask(self, at: datetime) -> np.ndarray:
+        """Open at `at` for every shop: one bit lookup in the packed week grid."""
         at = to_kst(at)
-        key = (at.weekday(), at.hour * 60 + at.minute)
-        mask = self._open_cache.get(key)
-        if mask is None:
-            if len(self._open_cache) > 4096:
-                self._open_cache.clear()
-            mask = np.array([is_open(s.week, at) for s in self.shops], dtype=bool)
-            self._open_cache[key] = mask
-        return mask.copy()
+        minute = at.hour * 60 + at.minute
+        byte = self._open_bits[:, at.weekday(), minute // 8]
+        return ((byte >> (7 - minute % 8)) & 1).astype(bool)
 
     def distance_m(self, lat: float, lon: float) -> np.ndarray:
         """Haversine distance from (lat, lon) to every shop, vectorised."""
@@ -189,3 +185,20 @@ class CatalogueIndex:
             return np.ones(len(self))
         fits = (self.price_matrix <= budget).sum(axis=1)
         return fits / np.maximum(self.menu_count, 1.0)
+
+
+def _week_grid(shops: Sequence[Shop]) -> np.ndarray:
+    """Per shop, per weekday, per minute: open? Packed to bits, (n, 7, 180) uint8. Spans past
+    midnight spill into the next day, exactly as `nabiyam.domain.hours.is_open` reads them."""
+    grid = np.zeros((len(shops), 7 * 1440), dtype=bool)
+    for i, shop in enumerate(shops):
+        for d, day in enumerate(DAYS):
+            for start, end in shop.week.get(day, ()):
+                a = d * 1440 + start
+                b = d * 1440 + end
+                if b <= 7 * 1440:
+                    grid[i, a:b] = True
+                else:  # Sunday past midnight → Monday morning
+                    grid[i, a:] = True
+                    grid[i, : b - 7 * 1440] = True
+    return np.packbits(grid.reshape(len(shops), 7, 1440), axis=2)
