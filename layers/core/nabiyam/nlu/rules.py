@@ -35,7 +35,7 @@ FEEDBACK_RE = _C(r"별로(?!없)|거기싫|그거싫|그곳싫|추천싫|맘에�
                  r"닫혀있|닫았더|닫았던|영업안하|안하더|갔는데|가봤는데|먹어봤|먹었는데|잘먹었|잘먹을|틀렸|엉뚱|이상해|이상한|느려|"
                  r"쓸모없|도움이?됐|도움안|도움이?안|좋아요|좋네|괜찮네|괜찮았|굿|👍|👎|별점|만족|불만|실망|그거말고|이거말고|"
                  r"거기말고|거기갈래|거기로할|여기로할|거기좋|추천해준|알려준데|알려준곳|추천한곳|추천한데|그저그래|그냥그래|나쁘")
-SHOP_INFO_RE = _C(r"몇시|영업|문열|문닫|열어[?요]?|닫아|오픈|마감|위치|어디에있|어디있|어딨|주소|전화|번호|주차|"
+SHOP_INFO_RE = _C(r"몇시|영업|문열|문닫|열어[?요]?|닫아|오픈|마감|(?<!샌드)위치|어디에있|어디있|어딨|주소|전화|번호|주차|"
                   r"카드(?:돼|되|받|써|사용|결제|가능)|급식카드(?:돼|되|받|써|사용|결제|가능)|배달(?:돼|되|해|가능)|포장(?:돼|되|가능)|"
                   r"쉬는날|휴무|브레이크|오늘해|지금해|하는날|열었|열려|예약|화장실|놀이방|아기의자|유아의자|몇층|가는길|가는법|결제|24시|"
                   r"영업시간|몇시에|언제까지|언제열|언제문")
@@ -48,6 +48,7 @@ SHOP_SUFFIX_RE = re.compile(r"[가-힣A-Za-z0-9]+(?:분식|반점|식당|김밥|
                             r"상회|각|루|옥|네|집|칼국수|돈까스|만두|커피|마트|스시|초밥|짬뽕|돈가스|식탁|주방|키친|하우스)")
 DISH_Q_RE = _C(r"매워\??$|맵나|맛있어\?|맛있나|맛있냐|짜\?|달아\?|양많아|양이많아")
 SHOP_REF_RE = _C(r"^(?:거기|그집|그가게|이가게|저가게|여기|그식당|이집)")
+WHERE_RE = _C(r"어디|어느(?:집|가게|곳|데|식당)")
 NOT_FOOD_RE = _C(r"선물|노래|영화|게임|숙제|공부|시험|학교|옷|장난감|날씨|책|유튜브|만화")
 _STOP_SHOP = {"중국집", "분식집", "치킨집", "피자집", "빵집", "밥집", "우리집", "거기", "여기", "저기", "그집", "이집", "저집",
               "친구네", "할머니네", "누구네", "떡볶이집", "국밥집", "돈까스집", "초밥집", "맛집", "한식집", "일식집", "양식집"}
@@ -90,6 +91,21 @@ def _shop_name(prep: Prepared, taken: list[Entity]) -> Entity | None:
     return None
 
 
+def _names_a_shop(c: str) -> bool:
+    """A shop-name-looking word (…분식, …버거) that is not itself a lexicon word (햄버거 is a food)."""
+    entries = lx.gazetteer().entries
+    return any(_PARTICLE_TAIL.sub("", m.group(0)) not in entries for m in SHOP_SUFFIX_RE.finditer(c))
+
+
+def _request_after_greeting(c: str, slots: bool) -> bool:
+    """"안녕! 아이랑 먹을 곳 추천해줘": a greeting followed by a food request is that request."""
+    m = GREETING_RE.search(c)
+    rest = c[m.end():] if m and m.start() == 0 else c
+    rest = re.sub(r"^(?:하세요|하십니까|하신가|[~!?.,ㅎㅋ]+|나비얌아?|친구야?)+", "", rest)
+    return bool(rest) and bool(re.search(r"추천|찾아|먹고싶|먹을|뭐먹|배고|맛집|먹으러|갈만|먹자|알려", rest)
+                               or (slots and REQUEST_RE.search(rest)))
+
+
 def rule_intent(text: str, entities: list[Entity], good_shop: bool) -> tuple[Intent, float]:
     """Keyword intent rules, most specific first. Returns (intent, confidence)."""
     c = compact(text)
@@ -98,17 +114,19 @@ def rule_intent(text: str, entities: list[Entity], good_shop: bool) -> tuple[Int
     slots = foodish or bool(types - {EntityType.SHOP_NAME})
     budget = EntityType.BUDGET in types
     asks = bool(re.search(r"추천|찾아|먹고싶|먹을수|먹을데|먹을곳|갈만|먹으러", c))
-    shop_ref = bool(SHOP_REF_RE.search(c) or SHOP_SUFFIX_RE.search(c))
+    shop_ref = bool(SHOP_REF_RE.search(c) or _names_a_shop(c))
+    where = bool(WHERE_RE.search(c))  # "햄버거 어디가 맛있어?": which place, so a recommendation
     if FEEDBACK_RE.search(c) and not (budget and REQUEST_RE.search(c) and not re.search(r"비싸|다른", c)):
         if not (GREETING_RE.search(c) and len(c) <= 8 and not re.search(r"고마|감사", c)):
             return Intent.FEEDBACK, 0.75
     if SHOP_INFO_RE.search(c) and not asks:
         return Intent.SHOP_INFO, 0.75
-    if (MENU_RE.search(c) and not budget and not re.search(r"추천|찾아", c)) or (DISH_Q_RE.search(c) and shop_ref):
+    if ((MENU_RE.search(c) and not budget and not re.search(r"추천|찾아", c))
+            or (DISH_Q_RE.search(c) and shop_ref and not (where and foodish))):
         return Intent.MENU_INQUIRY, 0.7
     if budget or (CHEAP_RE.search(c) and (slots or REQUEST_RE.search(c))):
         return Intent.BUDGET_FOOD_INQUIRY, 0.8
-    if GREETING_RE.search(c) and not foodish:
+    if GREETING_RE.search(c) and not foodish and not _request_after_greeting(c, slots):
         return Intent.GREETING, 0.8
     if NOT_FOOD_RE.search(c) and not foodish:
         return Intent.OUT_OF_SCOPE, 0.6
