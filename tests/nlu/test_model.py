@@ -115,6 +115,26 @@ def test_blind_handwritten_set(service: NluService) -> None:
     assert report["intent_accuracy"] >= 0.85 and report["filter_exact_match"] >= 0.85, report["errors"]
 
 
+def test_model_reads_the_world_disagreements(service: NluService) -> None:
+    """The three requests the world engineer found the rules misreading, through the full service."""
+    r = service.parse("햄버거 어디가 맛있어?")
+    assert r.intent == "FOOD_RECOMMENDATION" and r.filters.food_types == ["햄버거"]
+    r = service.parse("난향동에서 저녁 밥집 어디 갈까?")
+    assert (r.filters.category, r.filters.time_of_day, r.filters.district) == ("한식", "dinner", "관악구")
+    r = service.parse("안녕! 아이랑 먹을 곳 추천해줘")
+    assert r.intent == "FOOD_RECOMMENDATION" and r.filters.companion == "family"
+
+
+def test_no_shop_name_is_just_a_food_or_category_word(service: NluService) -> None:
+    """A span the tagger calls a shop name but that is only 햄버거 / 빵집 becomes that food or category."""
+    from nabiyam.nlu.normalize import lexicon_word
+
+    for row in [*load_jsonl(HANDWRITTEN), *load_jsonl(BLIND)]:
+        for e in service.parse(row["text"]).entities:
+            if e.type == "shop_name":
+                assert lexicon_word(e.text) is None, (row["text"], e)
+
+
 def test_low_confidence_falls_back_to_rules(service: NluService) -> None:
     unsure = NluService(service.model, threshold=1.01)
     r = unsure.parse("떡볶이 먹고 싶어")

@@ -73,3 +73,15 @@ def test_sandwich_is_not_a_question_about_location(text: str) -> None:
     """샌드위치 contains 위치 (location); it must not read as a SHOP_INFO question."""
     assert parse_rules(text).intent == "FOOD_RECOMMENDATION"
     assert parse_rules("거기 위치 어디야").intent == "SHOP_INFO"
+
+
+@pytest.mark.parametrize("surface, want", [
+    ("햄버거", ("food_type", "햄버거", 0, 3)), ("빵집", ("category", "베이커리", 0, 2)),
+    ("그 빵집", ("category", "베이커리", 2, 4)), ("치킨집이", ("category", "치킨", 0, 3)),
+    ("패스트 푸드", ("category", "패스트푸드", 0, 6)), ("떡볶이는", ("food_type", "떡볶이", 0, 3)),
+    ("엄마손분식", None), ("김밥천국", None), ("맘스터치", None), ("그집", None),
+])
+def test_a_shop_name_that_is_only_a_lexicon_word(surface: str, want: tuple | None) -> None:
+    from nabiyam.nlu.normalize import lexicon_word
+
+    assert lexicon_word(surface) == want

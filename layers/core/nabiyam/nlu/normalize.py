@@ -6,6 +6,7 @@ particle glued on (짜장면이랑), a typo one syllable away (짜장멘, 떡뽂
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from nabiyam.domain.food import FOOD_BY_NAME, alias_index
@@ -105,3 +106,22 @@ def normalize(kind: str, surface: str) -> str | int | None:
             cat = category_of(food) if food else None
         return cat
     return _lookup_kind(kind, surface)
+
+
+_DEMONSTRATIVE = re.compile(r"^(?:그|이|저|요)\s+")
+_SHOP_TAIL = ("에서", "은", "는", "이", "가", "을", "를", "에", "도", "의")
+
+
+def lexicon_word(surface: str) -> tuple[str, str, int, int] | None:
+    """A span a tagger called a shop name that is only a food or category word (햄버거, 그 빵집)
+    names that food or category: (kind, canonical value, start, end of the word within `surface`;
+    a leading 그/이/저 and a trailing particle are cut off)."""
+    lead = len(m.group(0)) if (m := _DEMONSTRATIVE.match(surface)) else 0
+    surface = surface[lead:]
+    key = compact(surface)
+    for cand in (key, *(key[: -len(p)] for p in _SHOP_TAIL if key.endswith(p) and len(key) > len(p))):
+        hit = lx.gazetteer().entries.get(cand.lower())
+        if hit and hit[0] in (lx.FOOD, lx.CATEGORY):
+            i = next(i for i in range(1, len(surface) + 1) if compact(surface[:i]) == cand)
+            return hit[0], hit[1], lead, lead + i
+    return None

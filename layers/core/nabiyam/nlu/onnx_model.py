@@ -12,7 +12,7 @@ from nabiyam.domain.nlu import Entity, EntityType, Intent
 from nabiyam.nlu import lexicon as lx
 from nabiyam.nlu.bio import spans, viterbi
 from nabiyam.nlu.features import MAX_LEN, encode
-from nabiyam.nlu.normalize import normalize
+from nabiyam.nlu.normalize import lexicon_word, normalize
 from nabiyam.nlu.text import Prepared
 
 MODEL_FILE, VOCAB_FILE, LABELS_FILE, MANIFEST_FILE, METRICS_FILE = (
@@ -78,7 +78,11 @@ class OnnxNlu:
             lead = len(prep.text[start:end]) - len(prep.text[start:end].lstrip())
             start += lead
             end = start + len(surface)
-            value = normalize(kind, surface)
+            if kind == lx.SHOP and (word := lexicon_word(surface)) is not None:
+                kind, value, w_start, w_end = word  # "햄버거 세트 얼마야": a food, not a shop called 햄버거
+                start, end = start + w_start, start + w_end
+            else:
+                value = normalize(kind, surface)
             if value is None and kind not in (lx.SHOP,):
                 continue  # a span the lexicon cannot name is not a usable filter
             o_start, o_end = prep.span(start, end)
