@@ -85,3 +85,12 @@ def test_a_shop_name_that_is_only_a_lexicon_word(surface: str, want: tuple | Non
     from nabiyam.nlu.normalize import lexicon_word
 
     assert lexicon_word(surface) == want
+
+
+def test_mara_after_euro_and_a_donut_that_is_not_a_card_limit() -> None:
+    """Found on other tiny-world seeds: "…으로 마라" lost 마라(탕); "푸짐한 도넛" read as 한도 (card limit)."""
+    f = parse_rules("점심 만사천원으로 마라 먹을 수 있는 곳 있어?").filters
+    assert (f.food_types, f.category, f.budget_max) == (["마라탕"], "중식", 14000)
+    assert parse_rules("관악구에 푸짐한 도넛 먹고 싶어").intent == "FOOD_RECOMMENDATION"
+    assert parse_rules("카드 한도 남은 걸로 먹을 데").intent == "BUDGET_FOOD_INQUIRY"
+    assert parse_rules("먹지 마라").filters.food_types == []
