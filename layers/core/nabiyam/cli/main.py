@@ -46,4 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, so commands raising `nabiyam.cli.main.CliError` are
+    # caught (under `python -m` this file is also `__main__`, a second copy of the class).
+    from nabiyam.cli.main import main as _main
+
+    sys.exit(_main())
