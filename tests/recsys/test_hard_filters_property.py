@@ -65,6 +65,9 @@ def _check(rec: Recommender, user: str, filters: Filters, context: RequestContex
             assert shop.is_good_shop
         if wanted or filters.food_types:
             assert shop.category in wanted or any(m.food in filters.food_types for m in menu)
+        asked = {m.name for m in menu if m.food in filters.food_types and (budget is None or m.price <= budget)}
+        if asked:  # the hint shows the asked-for food when the shop has it within budget
+            assert item.price_hint is not None and item.price_hint.item in asked
         assert item.reason and item.reason.endswith("요")
     if not result.items:
         assert result.explanation

@@ -157,10 +157,16 @@ class CatalogueIndex:
         a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
         return 2 * r * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
-    def cheapest_within(self, pos: int, budget: int | None) -> MenuItem | None:
+    def cheapest_within(self, pos: int, budget: int | None, foods: Iterable[str] = ()) -> MenuItem | None:
+        """The price hint: an asked-for food within budget when there is one, else the most
+        substantial item that fits the budget (the cheapest when there is no budget)."""
         items = self.menus[pos]
         if not items:
             return None
+        wanted = set(foods)
+        asked = [m for m in items if m.food in wanted and (budget is None or m.price <= budget)]
+        if asked:
+            return asked[0]
         if budget is None:
             return items[0]
         fitting = [m for m in items if m.price <= budget]

@@ -190,7 +190,7 @@ class Recommender:
         cat = self.catalogue
         pos = int(batch.positions[j])
         shop = cat.shops[pos]
-        hint_item = cat.cheapest_within(pos, req.budget)
+        hint_item = cat.cheapest_within(pos, req.budget, req.filters.food_types)
         dist = int(round(float(layer1.distance[pos]))) if layer1.distance is not None else None
         price = hint_item.price if hint_item else None
         return Recommendation(
