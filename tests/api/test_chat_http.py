@@ -50,6 +50,32 @@ def test_budget_chicken_request_is_answered_kindly_within_the_hard_filters(http:
     assert record.response == body["response"]
 
 
+def test_budget_chicken_answer_is_honest_when_chicken_is_over_budget(http: httpx.Client) -> None:
+    """The live bug: 만원으로 치킨 at shops whose chicken costs 15,000+ must not read as chicken for less."""
+    body = chat(http, _uid(), "만원으로 치킨 먹을 수 있는 곳 있어?").json()
+    (rec,) = body["recommendations"]
+    hint = rec["price_hint"]
+    assert (hint["item"], hint["price"], hint["kind"]) == ("닭강정 컵", 8000, "same_category")
+    assert (hint["asked_item"], hint["asked_price"]) == ("후라이드치킨", 16000)
+    assert "찾는" not in rec["reason"] and rec["reason"].startswith("치킨 한 마리는 예산을 넘지만 닭강정 컵은 8,000원")
+    first = body["response"].splitlines()[0]
+    assert first == "아쉽지만 10,000원으로는 치킨을 먹기 어려워요 😢 예산이 16,000원이면 먹을 수 있어요.", body["response"]
+    assert "치킨 대신 닭강정 컵 8,000원이면 먹을 수 있어요." in body["response"]
+    assert "찾는 메뉴" not in body["response"]
+    assert style.check(body["response"]) == []
+
+
+def test_budget_chicken_answer_when_chicken_fits(http: httpx.Client) -> None:
+    body = chat(http, _uid(), "2만원으로 치킨 먹을 수 있는 곳 있어?").json()
+    assert body["nlu"]["filters"]["budget_max"] == 20000
+    (rec,) = body["recommendations"]
+    assert (rec["price_hint"]["item"], rec["price_hint"]["kind"]) == ("후라이드치킨", "asked")
+    assert rec["reason"].startswith("찾는 후라이드치킨이 16,000원이라 예산 안에 먹을 수 있")
+    assert "어려워요" not in body["response"] and "대신" not in body["response"]
+    assert "후라이드치킨 16,000원이면 먹을 수 있어요." in body["response"]
+    assert style.check(body["response"]) == []
+
+
 def test_context_budget_is_a_hard_limit_too(http: httpx.Client) -> None:
     r = chat(http, _uid(), "배고파 뭐 먹지", budget=5000)
     body = r.json()

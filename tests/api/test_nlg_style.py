@@ -100,3 +100,33 @@ def test_recommendation_answer_mentions_every_shop_price_and_a_reason() -> None:
 def test_nothing_fits_suggests_what_to_try() -> None:
     text = templates.nothing_fits(Filters(food_types=["치킨"], budget_max=3000), "c1").text
     assert "예산" in text and "다른 동네" in text and "다시" in text
+
+
+def test_substitute_answers_pass_the_style_checker_and_say_so_first() -> None:
+    """Price hints of every kind (asked / same category / other, with and without the asked
+    food's price), every request shape: zero style problems; no shop with the asked food →
+    the first line says so."""
+    rng = random.Random(11)
+    kinds = ["asked", "same_category", "other", None]
+    checked = 0
+    for food, cat, budget in itertools.product([[], ["치킨"], ["떡볶이", "김밥"]], [None, "치킨", "분식"],
+                                               [None, 5000, 10000]):
+        filters = Filters(food_types=food, category=cat, budget_max=budget)
+        for _ in range(6):
+            recs = _random_recs(rng, rng.randint(1, 5), budget)
+            for rec in recs:
+                kind = rng.choice(kinds)
+                over = rng.choice([None, rng.randint((budget or 5000) + 500, 30000)])
+                rec.price_hint = rec.price_hint.model_copy(update={
+                    "kind": kind, "asked_item": "후라이드치킨" if over else None, "asked_price": over})
+            text = templates.recommendations(filters, recs, f"k{checked}", budget).text
+            assert style.check(text) == [], text
+            asked = bool(food or cat)
+            substitutes = [r.price_hint.kind in ("same_category", "other") for r in recs]
+            first = text.splitlines()[0]
+            if asked and all(substitutes):
+                assert first.startswith("아쉽지만"), text
+            else:
+                assert not first.startswith("아쉽지만"), text
+            checked += 1
+    assert checked == 162

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from nabiyam.domain.food import CATEGORIES, FOODS
+from nabiyam.domain.food import CATEGORIES, FOOD_BY_NAME, FOODS
 from nabiyam.domain.geo import DISTRICTS, haversine_m
 from nabiyam.domain.hours import KST
 from nabiyam.domain.nlu import Filters
@@ -68,7 +68,22 @@ def _check(rec: Recommender, user: str, filters: Filters, context: RequestContex
         asked = {m.name for m in menu if m.food in filters.food_types and (budget is None or m.price <= budget)}
         if asked:  # the hint shows the asked-for food when the shop has it within budget
             assert item.price_hint is not None and item.price_hint.item in asked
+        # Honesty: "찾는 …" only when the asked food itself is there within budget (generic 치킨
+        # also counts 후라이드/양념치킨, re-derived here by name), and the hint says what it is.
+        generic = {m.name for m in menu if (budget is None or m.price <= budget) and any(
+            m.food.endswith(f) and f == FOOD_BY_NAME[f].category == FOOD_BY_NAME[m.food].category
+            for f in filters.food_types)}
+        if "찾는" in item.reason:
+            assert asked or generic or (filters.category and not filters.food_types), item.reason
+            assert item.price_hint is not None and item.price_hint.kind == "asked", item
+        if filters.food_types and not (asked or generic):
+            assert item.price_hint is None or item.price_hint.kind != "asked", item
+            assert "찾는" not in item.reason, item.reason
         assert item.reason and item.reason.endswith("요")
+    if filters.food_types or filters.category:  # asked food within budget first, then substitutes
+        tiers = [{"asked": 0, "same_category": 1}.get(i.price_hint.kind if i.price_hint else "", 2)
+                 for i in result.items]
+        assert tiers == sorted(tiers), tiers
     if not result.items:
         assert result.explanation
     return len(result.items), result.fallback

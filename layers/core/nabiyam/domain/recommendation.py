@@ -4,6 +4,7 @@ CLI (`nabiyam recommend`), `/recommendations` and `/chat`."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +20,10 @@ class RequestContext(BaseModel):
 class PriceHint(BaseModel):
     item: str
     price: int
+    kind: Literal["asked", "same_category", "other"] | None = Field(
+        None, description="what the item is: the asked-for food, a same-category main dish, or something else")
+    asked_item: str | None = Field(None, description="the shop's cheapest asked-for food when it is over budget")
+    asked_price: int | None = Field(None, description="its price (how much budget the asked food would need)")
 
 
 class Recommendation(BaseModel):

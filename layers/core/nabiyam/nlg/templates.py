@@ -59,13 +59,29 @@ def shop_reason(rec: Recommendation) -> str:
     return liked or f"맛있는 {josa(rec.category, '이에요/예요')}."
 
 
-def _shop_lines(i: int, rec: Recommendation) -> list[str]:
+def _asked(filters: Filters) -> bool:
+    return bool(filters.food_types or filters.category)
+
+
+def _substitute(filters: Filters, rec: Recommendation) -> bool:
+    """Shown for something other than the asked food (the recommender said so in `kind`)."""
+    hint = rec.price_hint
+    return _asked(filters) and hint is not None and hint.kind in ("same_category", "other")
+
+
+def _fits(filters: Filters, rec: Recommendation) -> bool:
+    """The asked food itself is within budget here; unknown (no `kind`) counts as yes, as before."""
+    return not _substitute(filters, rec)
+
+
+def _shop_lines(i: int, rec: Recommendation, filters: Filters | None = None) -> list[str]:
     head = f"{i}. {rec.name} · {rec.category}"
     if rec.distance_m is not None:
         head += f" · {distance_text(rec.distance_m)}"
     lines = [head]
     if rec.price_hint is not None:
-        lines.append(f"   {rec.price_hint.item} {won(rec.price_hint.price)}이면 먹을 수 있어요.")
+        instead = f"{describe_request(filters)} 대신 " if filters is not None and _substitute(filters, rec) else ""
+        lines.append(f"   {instead}{rec.price_hint.item} {won(rec.price_hint.price)}이면 먹을 수 있어요.")
     lines.append(f"   {shop_reason(rec)}")
     return lines
 
@@ -89,12 +105,39 @@ def recommendations(filters: Filters, items: Sequence[Recommendation], seed: str
             f"{won(budget)}으로 {josa(what, '을/를')} 먹을 수 있는 곳을 {n}곳 찾았어요! 😊",
             f"{won(budget)} 안에서 {what} 먹기 좋은 곳 {n}곳이에요! 😋",
         ]
-    lines = [_pick(intro_options, seed, "intro")]
+    fits = sum(_fits(filters, rec) for rec in items)
+    if _asked(filters) and fits == 0:
+        lines = _no_asked_food_intro(filters, items, budget, seed)
+    elif _asked(filters) and fits < n:
+        lead = f"{won(budget)}으로 " if budget else ""
+        lines = [f"{lead}{josa(what, '을/를')} 먹을 수 있는 곳 {fits}곳과 비슷한 메뉴가 있는 곳 {n - fits}곳이에요! 😊"]
+    else:
+        lines = [_pick(intro_options, seed, "intro")]
     for i, rec in enumerate(items, 1):
-        lines.extend(_shop_lines(i, rec))
+        lines.extend(_shop_lines(i, rec, filters))
     lines.append(_pick(["모두 아동급식카드를 쓸 수 있어요. 맛있게 먹어요! 🍚",
                         "모두 급식카드로 결제할 수 있어요. 마음에 드는 곳을 눌러 봐요!"], seed, "outro"))
     return Answer("\n".join(lines), "recommendations")
+
+
+def _no_asked_food_intro(filters: Filters, items: Sequence[Recommendation], budget: int | None,
+                         seed: str) -> list[str]:
+    """None of the shown shops has the asked food within budget: say so first, gently, with the
+    nearest way to get it (the smallest budget that would), then what there is instead."""
+    what = describe_request(filters)
+    n = len(items)
+    needed = [r.price_hint.asked_price for r in items if r.price_hint and r.price_hint.asked_price]
+    if budget and needed:
+        first = (f"아쉽지만 {won(budget)}으로는 {josa(what, '을/를')} 먹기 어려워요 😢 "
+                 f"예산이 {won(min(needed))}이면 먹을 수 있어요.")
+    elif budget:
+        first = f"아쉽지만 {won(budget)}으로 {josa(what, '을/를')} 먹을 수 있는 곳은 못 찾았어요 😢"
+    else:
+        first = f"아쉽지만 지금은 {josa(what, '을/를')} 먹을 수 있는 곳을 못 찾았어요 😢"
+    where = f"{won(budget)} 안에서 " if budget else ""
+    second = _pick([f"대신 {where}비슷한 메뉴를 먹을 수 있는 곳 {n}곳을 골라 봤어요.",
+                    f"대신 {where}먹을 수 있는 다른 메뉴가 있는 곳 {n}곳이에요."], seed, "instead")
+    return [first, second]
 
 
 def nothing_fits(filters: Filters, seed: str, budget: int | None = None, suggestions: Sequence[str] = ()) -> Answer:

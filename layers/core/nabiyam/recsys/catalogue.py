@@ -6,8 +6,11 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -17,6 +20,49 @@ from nabiyam.domain.hours import DAYS, to_kst, weekly_open_hours
 from nabiyam.recsys.text import bigram_set, char_ngrams
 
 CATEGORY_INDEX: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
+
+
+# Side dishes and drinks: never presented as "the meal" in a price hint (a child asking for
+# 치킨 must not read "감자튀김 3,500원이면 먹을 수 있어요" as chicken for 3,500원).
+SIDE_FOODS: frozenset[str] = frozenset({"감자튀김", "어묵", "튀김"})
+_DRINK_WORDS: tuple[str, ...] = ("음료", "콜라", "사이다", "주스", "에이드", "생수")
+
+HintKind = Literal["asked", "same_category", "other"]
+
+
+@dataclass(frozen=True)
+class HintChoice:
+    """The price-hint item, what it is relative to the request, and the asked food it stands in for."""
+
+    item: MenuItem
+    kind: HintKind
+    asked_over: MenuItem | None
+
+
+def is_side(item: MenuItem) -> bool:
+    return item.food in SIDE_FOODS or any(w in item.name for w in _DRINK_WORDS)
+
+
+@lru_cache(maxsize=1024)
+def _food_category(food: str) -> str | None:
+    f = FOOD_BY_NAME.get(food)
+    return f.category if f else None
+
+
+@lru_cache(maxsize=4096)
+def food_matches(menu_food: str, asked: str) -> bool:
+    """A menu food is the asked food: the same food, or a variant of a generic category-named
+    food (후라이드치킨/양념치킨 are 치킨; 닭강정 is not, it is a same-category substitute)."""
+    if menu_food == asked:
+        return True
+    a, m = FOOD_BY_NAME.get(asked), FOOD_BY_NAME.get(menu_food)
+    return bool(a and m and a.name == a.category == m.category and menu_food.endswith(asked))
+
+
+def wanted_categories(foods: Iterable[str], category: str | None) -> set[str]:
+    cats = {category} if category else set()
+    cats |= {FOOD_BY_NAME[f].category for f in foods if f in FOOD_BY_NAME}
+    return cats
 
 
 class CatalogueError(ValueError):
@@ -158,20 +204,38 @@ class CatalogueIndex:
         return 2 * r * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
     def cheapest_within(self, pos: int, budget: int | None, foods: Iterable[str] = ()) -> MenuItem | None:
-        """The price hint: an asked-for food within budget when there is one, else the most
-        substantial item that fits the budget (the cheapest when there is no budget)."""
+        """The price-hint item only (see `price_hint`)."""
+        choice = self.price_hint(pos, budget, foods)
+        return choice.item if choice else None
+
+    def price_hint(self, pos: int, budget: int | None, foods: Iterable[str] = (),
+                   category: str | None = None) -> HintChoice | None:
+        """What the answer shows as "X원이면 먹을 수 있어요", honestly: the asked-for food within
+        budget when the shop has it; else a main dish of the asked category (닭강정 at a 치킨 shop,
+        never a side like 감자튀김); else the most substantial item within budget. `asked_over`
+        is the shop's cheapest asked-for food when only its price kept it out (for "치킨은
+        예산을 넘지만 …")."""
         items = self.menus[pos]
-        if not items:
+        fitting = [m for m in items if budget is None or m.price <= budget]
+        if not fitting:
             return None
-        wanted = set(foods)
-        asked = [m for m in items if m.food in wanted and (budget is None or m.price <= budget)]
+        wanted = [f for f in foods if f]
+        cats = wanted_categories(wanted, category)
+        asked_all = [m for m in items if any(food_matches(m.food, f) for f in wanted)]
+        if not wanted and cats:  # a category was asked: its main dishes are what was asked
+            asked_all = [m for m in items if _food_category(m.food) in cats and not is_side(m)]
+        asked = [m for m in asked_all if budget is None or m.price <= budget]
         if asked:
-            return asked[0]
-        if budget is None:
-            return items[0]
-        fitting = [m for m in items if m.price <= budget]
+            return HintChoice(asked[0], "asked", None)
+        over = asked_all[0] if asked_all else None
+        same = [m for m in fitting if _food_category(m.food) in cats and not is_side(m)] if wanted else []
+        if same:
+            return HintChoice(same[0], "same_category", over)
+        mains = [m for m in fitting if not is_side(m)]
         # The most substantial item that still fits the budget: a better hint than the cheapest side dish.
-        return fitting[-1] if fitting else None
+        if budget is None:
+            return HintChoice((mains or fitting)[0], "other", over)
+        return HintChoice((mains or fitting)[-1], "other", over)
 
     def query_overlap(self, query: str) -> np.ndarray:
         """Share of the query's character bigrams found in each shop's name/category/foods."""

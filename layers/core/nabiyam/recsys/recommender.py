@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from nabiyam.domain.nlu import Filters
 from nabiyam.domain.recommendation import PriceHint, Recommendation, RequestContext
-from nabiyam.recsys.catalogue import CatalogueIndex
+from nabiyam.recsys.catalogue import CatalogueIndex, HintChoice
 from nabiyam.recsys.collab import CollabModel
 from nabiyam.recsys.features import FeatureBatch, build_features
 from nabiyam.recsys.filters import Relaxation, ResolvedRequest, eligible, filter_masks, relaxations
@@ -22,6 +22,7 @@ from nabiyam.recsys.reasons import reason_for
 from nabiyam.recsys.store import FeatureStore, UserProfile, Vocab
 
 FALLBACK_VERSION = "funnel-blend-v1"
+_TIER = {"asked": 0, "same_category": 1, "other": 2}
 
 
 class CandidateLog(BaseModel):
@@ -166,8 +167,8 @@ class Recommender:
                 get_logger().error("ranker failed; using funnel-blend fallback", extra={"reason": fallback_reason})
                 ranker_scores = None
         final = ranker_scores if ranker_scores is not None else fallback_scores(layer1, cands)
-        order = np.argsort(-final, kind="stable")
-        items = [self._item(req, layer1, batch, int(j), float(final[j])) for j in order[:k]]
+        order, hints = self._order(req, final, cands, k)
+        items = [self._item(req, layer1, batch, int(j), float(final[j]), hints[int(j)]) for j in order[:k]]
         rank_of = {int(j): r + 1 for r, j in enumerate(order)}
         candidates = [
             CandidateLog(
@@ -186,11 +187,29 @@ class Recommender:
             else fallback_reason, eligible_count=int(layer1.eligible.sum()),
         )
 
-    def _item(self, req: ResolvedRequest, layer1: Layer1, batch: FeatureBatch, j: int, score: float) -> Recommendation:
+    def _hint(self, req: ResolvedRequest, pos: int) -> HintChoice | None:
+        return self.catalogue.price_hint(pos, req.budget, req.filters.food_types, req.filters.category)
+
+    def _order(self, req: ResolvedRequest, final: np.ndarray, cands: np.ndarray,
+               k: int) -> tuple[np.ndarray, dict[int, HintChoice | None]]:
+        """Best first, with the price hint of each shown candidate. When a food or category was
+        asked for, shops where it fits the budget come before shops shown only for a
+        same-category dish, and those before the rest (the hard filter lets a 치킨 shop in for
+        its 감자튀김 and a burger shop for its over-budget 치킨; neither may come first)."""
+        if not (req.filters.food_types or req.filters.category):
+            order = np.argsort(-final, kind="stable")
+            return order, {int(j): self._hint(req, int(cands[j])) for j in order[:k]}
+        hints = {j: self._hint(req, int(pos)) for j, pos in enumerate(cands.tolist())}
+        tier = np.array([_TIER.get(hints[j].kind if hints[j] else "other", 2) for j in range(len(cands))])
+        return np.lexsort((-final, tier)), hints
+
+    def _item(self, req: ResolvedRequest, layer1: Layer1, batch: FeatureBatch, j: int, score: float,
+              hint: HintChoice | None) -> Recommendation:
         cat = self.catalogue
         pos = int(batch.positions[j])
         shop = cat.shops[pos]
-        hint_item = cat.cheapest_within(pos, req.budget, req.filters.food_types)
+        hint_item = hint.item if hint else None
+        over = hint.asked_over if hint else None
         dist = int(round(float(layer1.distance[pos]))) if layer1.distance is not None else None
         price = hint_item.price if hint_item else None
         return Recommendation(
@@ -199,12 +218,15 @@ class Recommender:
             category=shop.category,
             district=shop.district,
             distance_m=dist,
-            price_hint=PriceHint(item=hint_item.name, price=hint_item.price) if hint_item else None,
+            price_hint=PriceHint(item=hint_item.name, price=hint_item.price, kind=hint.kind,
+                                 asked_item=over.name if over else None, asked_price=over.price if over else None)
+            if hint and hint_item else None,
             is_good_shop=shop.is_good_shop,
             accepts_meal_card=shop.accepts_meal_card,
             open_now=bool(cat.open_mask(req.at)[pos]),
             score=round(score, 6),
-            reason=reason_for(batch.wide[j], dist, price, req.budget, shop.category),
+            reason=reason_for(batch.wide[j], dist, price, req.budget, shop.category, hint=hint,
+                              foods=req.filters.food_types, asked_category=req.filters.category),
             funnels={f: round(float(layer1.scores[i, pos]), 4) for i, f in enumerate(FUNNELS)},
         )
 
