@@ -7,6 +7,12 @@ shops shown to the person in the same session that were not chosen, at most
 `NEG_PER_POS` per positive in training; validation keeps the whole choice set so ranking
 metrics are computed over what the person really saw.
 
+Sessions where the person chose nothing (≈ 30 %) add `NO_CHOICE_ROWS` sampled shown shops as
+context-only rows: they are not written to the seed CSV and carry no BCE label; the trainer's
+listwise loss uses them (with the "nothing" option, as people choose), so the model learns
+when a set is not good enough. Every sampled not-chosen row carries log(m / k), m shown
+and k sampled not-chosen shops, so the sampled softmax estimates the full set's denominator.
+
 Split by time: validation = sessions from the last `val_fraction` of the time range.
 Point in time: an example at time t reads a feature store built from everything before
 the Monday 00:00 (Seoul) that starts t's week, so no example sees its own outcome.
@@ -32,11 +38,13 @@ from nabiyam.domain.nlu import Filters
 from nabiyam.domain.recommendation import RequestContext
 from nabiyam.recsys.catalogue import CatalogueIndex
 from nabiyam.recsys.collab import CollabModel
+from nabiyam.recsys.filters import wanted_categories
 from nabiyam.recsys.features import NUM_DIM, WIDE_DIM
 from nabiyam.recsys.recommender import Recommender
 from nabiyam.recsys.store import Exposures, FeatureStore, ShopAttrs, Vocab
 
 NEG_PER_POS = 2
+NO_CHOICE_ROWS = 3
 
 
 @dataclass
@@ -52,6 +60,7 @@ class WorldData:
     impressions: dict[str, list[tuple[str, float]]]  # session_id → [(shop_id, oracle_prob)] by position
     distances: dict[str, list[float]]  # session_id → metres, aligned with impressions
     _exposures: Exposures | None = None
+    _asked: list | None = None
 
     @classmethod
     def load(cls, world_dir: Path) -> WorldData:
@@ -108,8 +117,17 @@ class WorldData:
         return FeatureStore.build(
             self.users, {s.shop_id: s.category for s in cat.shops}, {s.shop_id: s.brand_id for s in cat.shops},
             self.orders, self.favorites, self.reviews, cutoff, session_companion=companions,
-            exposures=self.exposures(cat), shop_attrs=ShopAttrs.of(cat),
+            exposures=self.exposures(cat), shop_attrs=ShopAttrs.of(cat), asked=self.asked(),
         )
+
+    def asked(self) -> list[tuple[str, datetime, str]]:
+        """(user, time, category) of every request that named a category or a food."""
+        if self._asked is None:
+            self._asked = []
+            for s in self.sessions:
+                filters, _ = request_of(s)
+                self._asked += [(s.user_id, s.at, c) for c in sorted(wanted_categories(filters))]
+        return self._asked
 
 
 def request_of(session) -> tuple[Filters, RequestContext]:
@@ -163,6 +181,8 @@ class Examples:
     funnels: list = field(default_factory=list)  # (n, 4) raw funnel scores
     position: list = field(default_factory=list)  # catalogue position
     meta: list = field(default_factory=list)  # (user_id, shop_id, brand_id, category, query, event_time, session_id)
+    context_only: list = field(default_factory=list)  # rows for the listwise loss only (no-choice sessions)
+    log_weight: list = field(default_factory=list)  # log(shown not-chosen / sampled not-chosen) per row
 
     def arrays(self) -> dict[str, np.ndarray]:
         if not self.label:
@@ -171,7 +191,8 @@ class Examples:
                 **{k: np.zeros(0, np.int64) for k in ("user_id", "shop_id", "brand_id", "category_id", "session",
                                                       "position")},
                 "query_ids": np.zeros((0, 1), np.int64), "label": np.zeros(0, np.float32),
-                "oracle": np.zeros(0), "funnels": np.zeros((0, 4)),
+                "oracle": np.zeros(0), "funnels": np.zeros((0, 4)), "context_only": np.zeros(0, bool),
+                "log_weight": np.zeros(0, np.float32),
             }
         cat = np.concatenate
         return {
@@ -179,7 +200,8 @@ class Examples:
             "shop_id": cat(self.shop_id), "brand_id": cat(self.brand_id), "category_id": cat(self.category_id),
             "query_ids": cat(self.query_ids), "label": np.asarray(cat(self.label), np.float32),
             "session": cat(self.session), "oracle": cat(self.oracle), "funnels": cat(self.funnels),
-            "position": cat(self.position),
+            "position": cat(self.position), "context_only": cat(self.context_only),
+            "log_weight": np.asarray(cat(self.log_weight), np.float32),
         }
 
 
@@ -194,11 +216,13 @@ def build_examples(
     negatives: int | None,
     rng: np.random.Generator,
     progress: bool = False,
+    no_choice_rows: int = 0,
 ) -> Examples:
     """Rows for `sessions` through the serving code path (Recommender.resolve/layer1/features).
 
     `negatives=None` keeps every shown shop (validation); otherwise at most that many
-    not-chosen shops per chosen one, and sessions without a choice are skipped."""
+    not-chosen shops per chosen one, and sessions without a choice give `no_choice_rows`
+    sampled context-only rows (0 = skipped)."""
     out = Examples()
     recs: dict[datetime, Recommender] = {}
     iterator = sessions
@@ -212,11 +236,16 @@ def build_examples(
         if not shown:
             continue
         chosen = s.chosen_shop_id
+        context_only, log_w = False, 0.0
         if negatives is not None:
             if not chosen or chosen not in {sid for sid, _ in shown}:
-                continue
+                if no_choice_rows <= 0:
+                    continue
+                chosen, context_only = None, True
             others = [x for x in shown if x[0] != chosen]
-            pick = rng.choice(len(others), size=min(negatives, len(others)), replace=False) if others else []
+            k = min(no_choice_rows if context_only else negatives, len(others))
+            pick = rng.choice(len(others), size=k, replace=False) if others else []
+            log_w = float(np.log(len(others) / k)) if k else 0.0
             shown = [x for x in shown if x[0] == chosen] + [others[j] for j in sorted(pick)]
         key = week_start(s.at)
         rec = recs.get(key)
@@ -240,6 +269,8 @@ def build_examples(
         out.oracle.append(np.array([p for _, p in shown]))
         out.funnels.append(layer1.scores[:, positions].T)
         out.position.append(positions)
+        out.context_only.append(np.full(n, context_only))
+        out.log_weight.append(np.array([0.0 if sid == chosen else log_w for sid, _ in shown]))
         at = to_kst(s.at).isoformat()
         for sid in (x for x, _ in shown):
             shop = cat.shops[cat.position[sid]]
@@ -258,6 +289,8 @@ def write_seed_csv(path: Path, ex: Examples) -> Path:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(header)
         for k, (user, shop, brand, category, query, at, sid) in enumerate(ex.meta):
+            if arrays["context_only"][k]:
+                continue
             w.writerow([user, shop, int(arrays["label"][k])]
                        + [f"{v:.6g}" for v in arrays["wide"][k].tolist()]
                        + [f"{v:.6g}" for v in arrays["numerical"][k].tolist()]

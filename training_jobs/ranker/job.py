@@ -18,7 +18,7 @@ from nabiyam.recsys.features import INPUT_NAMES, NUM_NAMES, WIDE_DIM, WIDE_NAMES
 from nabiyam.recsys.funnels import FUNNELS
 from nabiyam.recsys.ranker import COLLAB_FILE, MANIFEST_FILE, MODEL_FILE, STORE_FILE, VOCAB_FILE
 from nabiyam.recsys.store import Vocab
-from training_jobs.ranker.data import NEG_PER_POS, WorldData, build_examples, write_seed_csv
+from training_jobs.ranker.data import NEG_PER_POS, NO_CHOICE_ROWS, WorldData, build_examples, write_seed_csv
 from training_jobs.ranker.metrics import auc, choice_probability, ranking_metrics
 
 METRIC_KEYS = ("auc", "ndcg@5", "hitrate@5", "mrr", "coverage", "diversity")
@@ -60,7 +60,8 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
                                                    if s in cat.position))
     rng = np.random.default_rng(seed)
     t_feat = time.perf_counter()
-    train_ex = build_examples(data, cat, train_s, 0, store_for, train_collab, vocab, NEG_PER_POS, rng, progress)
+    train_ex = build_examples(data, cat, train_s, 0, store_for, train_collab, vocab, NEG_PER_POS, rng, progress,
+                              no_choice_rows=NO_CHOICE_ROWS)
     val_ex = build_examples(data, cat, val_s, len(train_s), store_for, train_collab, vocab, None, rng, progress)
     feat_s = time.perf_counter() - t_feat
     train, val = train_ex.arrays(), val_ex.arrays()

@@ -2,7 +2,9 @@
 features, and a deep MLP over user(64) / shop(64) / brand(16) / category(16) embeddings,
 the semantic query (128, mean of hashed character n-gram embeddings, inside the graph) and
 the 10 numerical features. The deep part also sees the wide features, so it can learn
-interactions such as "this user minds distance". Row 0 of every id table is the shared
+interactions such as "this user minds distance", and holds a per-person × category term
+(a random-effects affinity, L2-shrunk by the trainer toward 0 = the population) because a
+person's category taste adds to the utility directly. Row 0 of every id table is the shared
 out-of-vocabulary row."""
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class WideDeep(nn.Module):
         for emb in (self.user, self.shop, self.brand, self.category):
             nn.init.normal_(emb.weight, std=0.01)
         nn.init.normal_(self.query.weight, std=0.01)
+        self.user_category = nn.Embedding(sizes["users"], sizes["categories"])
+        nn.init.zeros_(self.user_category.weight)
         with torch.no_grad():
             self.query.weight[0].zero_()
         layers: list[nn.Module] = []
@@ -54,7 +58,17 @@ class WideDeep(nn.Module):
             parts = [self.user(user_id), self.shop(shop_id), self.brand(brand_id), self.category(category_id), q, numerical]
             x = torch.cat(parts + [wide] if self.deep_sees_wide else parts, dim=-1)
             out = out + self.deep(x).squeeze(-1)
+            out = out + self.user_category(user_id).gather(1, category_id.unsqueeze(-1)).squeeze(-1)
         return out
+
+    def taste_penalty(self, user_id: torch.Tensor, category_id: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean squared size of the rows' person embeddings and person × category terms (the L2
+        prior that keeps ~30 choices per person from being memorised)."""
+        if not self.use_deep:
+            zero = torch.zeros((), device=user_id.device)
+            return zero, zero
+        taste = self.user_category(user_id).gather(1, category_id.unsqueeze(-1)).squeeze(-1)
+        return taste.pow(2).mean(), self.user(user_id).pow(2).sum(-1).mean()
 
     def forward(self, wide: torch.Tensor, numerical: torch.Tensor, user_id: torch.Tensor, shop_id: torch.Tensor,
                 brand_id: torch.Tensor, category_id: torch.Tensor, query_ids: torch.Tensor) -> torch.Tensor:

@@ -92,6 +92,10 @@ def fit(
     dropout: float = 0.2,
     max_val_rows: int = 60_000,
     listwise: float = 1.0,
+    l2_taste: float = 0.005,
+    l2_user: float = 1e-3,
+    bce: float = 1.0,
+    no_choice: bool = True,
 ) -> FitResult:
     """BCE per row, plus (weight `listwise`) a conditional-logit loss per session group: the
     chosen shop against the sampled shown-not-chosen ones. Under a multinomial-logit choice,
@@ -103,9 +107,12 @@ def fit(
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model = WideDeep(sizes, use_wide=use_wide, use_deep=use_deep, dropout=dropout).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    loss_fn = nn.BCEWithLogitsLoss()
+    loss_fn = nn.BCEWithLogitsLoss(reduction="none")
     t = _tensors(train, device)
     y = torch.as_tensor(train["label"]).float().to(device)
+    n_rows = len(y)
+    in_bce = torch.as_tensor(~train.get("context_only", np.zeros(n_rows, bool))).float().to(device)
+    log_w = torch.as_tensor(train.get("log_weight", np.zeros(n_rows, np.float32))).float().to(device)
     n = len(y)
     groups = torch.as_tensor(_groups(train)).to(device)  # (G, W) row indices, -1 padded
     per_group = max(1, batch_size // groups.shape[1])
@@ -132,16 +139,24 @@ def fit(
                     inputs[key] = torch.where(drop, torch.zeros_like(inputs[key]), inputs[key])
             opt.zero_grad()
             z = model.logits(*(inputs[k] for k in TENSOR_KEYS))
-            loss = loss_fn(z, y[idx])
+            w_bce = in_bce[idx]
+            loss = bce * (loss_fn(z, y[idx]) * w_bce).sum() / w_bce.sum().clamp(min=1.0)
             if listwise > 0:
+                # the session's (sampled) shown set plus the "nothing" option at logit 0
                 zg = torch.full(block.shape, float("-inf"), device=device, dtype=z.dtype)
-                zg[valid] = z
+                zg[valid] = z + log_w[idx]
                 yg = torch.zeros(block.shape, device=device, dtype=z.dtype)
                 yg[valid] = y[idx]
+                if no_choice:
+                    zg = torch.cat([zg, torch.zeros_like(zg[:, :1])], dim=1)
+                    yg = torch.cat([yg, (yg.sum(1, keepdim=True) == 0).to(yg.dtype)], dim=1)
                 has = yg.sum(1) > 0
                 if has.any():
                     logp = torch.log_softmax(zg[has], dim=1)
                     loss = loss + listwise * -(logp * yg[has]).nan_to_num(0.0).sum(1).mean()
+            if model.use_deep and (l2_taste > 0 or l2_user > 0):
+                taste, user = model.taste_penalty(inputs["user_id"], inputs["category_id"])
+                loss = loss + l2_taste * taste + l2_user * user
             loss.backward()
             opt.step()
             total += float(loss.detach()) * len(idx)

@@ -1,8 +1,8 @@
 """The ranker's input, exactly as the seed lays it out; the ONE feature module that
 training (CSV + tensors) and serving (ONNX inputs) both call.
 
-Wide (50): the seed's 17 named features at 0–16, then extra fit scores at 17–43, then zero
-padding at 44–49 (kept so the layout and the seed's CSV width stay fixed).
+Wide (50): the seed's 17 named features at 0–16, then extra fit scores at 17–47, then zero
+padding at 48–49 (kept so the layout and the seed's CSV width stay fixed).
 Deep: user / shop / brand / category ids (row 0 = shared out-of-vocabulary embedding),
 the semantic query as hashed character n-gram ids, and 10 normalised numerical features."""
 
@@ -17,7 +17,7 @@ from nabiyam.domain.geo import DISTRICTS, haversine_m
 from nabiyam.recsys.catalogue import CatalogueIndex
 from nabiyam.recsys.filters import ResolvedRequest, wanted_categories
 from nabiyam.recsys.funnels import FUNNELS, Layer1
-from nabiyam.recsys.store import COMPANIONS, TIMES_OF_DAY, FeatureStore, UserProfile, Vocab, age_group
+from nabiyam.recsys.store import COMPANIONS, N_CAT, TIMES_OF_DAY, FeatureStore, UserProfile, Vocab, age_group
 from nabiyam.recsys.text import QUERY_LEN, hash_ids
 
 WIDE_DIM = 50
@@ -58,8 +58,14 @@ WIDE_NAMES: tuple[str, ...] = (
     "asked_category",  # 41 the shop's category is the asked (or asked food's) category
     "asked_food_in_budget",  # 42 serves an asked food within budget
     "good_request_x_good",  # 43 a good shop was asked for and this is one
+    # Per-person taste on the utility's own (log) scale, shrunk toward the population: a
+    # person's category affinity adds to the utility, so its estimate must be a log-ratio.
+    "user_category_log_lift",  # 44 log(shrunk chosen/shown rate of the category / population's)
+    "user_category_log_share",  # 45 log(shrunk share of past orders in the category / population share)
+    "user_category_log_asked_share",  # 46 log(shrunk share of past requests naming the category × 10)
+    "user_category_evidence",  # 47 1 - exp(-times this category was shown to the person / 20)
 )
-WIDE_PADDING_START = len(WIDE_NAMES)  # 44: wide_feat_44..49 are zero padding
+WIDE_PADDING_START = len(WIDE_NAMES)  # 48: wide_feat_48..49 are zero padding
 NUM_NAMES: tuple[str, ...] = (
     "user_age/100",
     "user_favorite_count/50",
@@ -191,6 +197,13 @@ def build_features(
                        for i in p.tolist()]
     if req.filters.good_shop_only:
         wide[:, 43] = cat.good_shop[p].astype(np.float64)
+    log_lift = np.clip(np.log(lift), -3.0, 3.0)
+    wide[:, 44] = log_lift
+    share_prior = rate / rate.sum()
+    wide[:, 45] = np.clip(np.log((counts[c] + 3.0 * share_prior[c]) / (counts.sum() + 3.0) / share_prior[c]), -3.0, 3.0)
+    asked = np.asarray(profile.asked_cat, dtype=np.float64)
+    wide[:, 46] = np.clip(np.log((asked[c] + 0.3) / (asked.sum() + 3.0) * N_CAT), -3.0, 3.0)
+    wide[:, 47] = 1.0 - np.exp(-shown_cat[c] / 20.0)
 
     num = np.zeros((n, NUM_DIM), dtype=np.float64)
     num[:, 0] = (age or 0) / 100.0

@@ -69,6 +69,8 @@ class UserProfile:
     pref_spicy: float = 0.0
     pref_good: float = 0.0
     pref_price: float = 0.0
+    # Categories the person asked for in past requests (what they were in the mood for).
+    asked_cat: list[float] = field(default_factory=lambda: [0.0] * N_CAT)
 
     def age(self, on: date) -> int | None:
         if not self.birthday:
@@ -110,6 +112,7 @@ class FeatureStore:
         session_companion: dict[str, str] | None = None,
         exposures: Exposures | None = None,
         shop_attrs: ShopAttrs | None = None,
+        asked: Iterable[tuple[str, datetime, str]] | None = None,
     ) -> FeatureStore:
         """Aggregate everything strictly before `cutoff` (the point in time features may see)."""
         cutoff = to_kst(cutoff)
@@ -158,6 +161,9 @@ class FeatureStore:
             p.reviews += 1
             if r.rating >= 4:
                 p.shops[r.shop_id] = p.shops.get(r.shop_id, 0.0) + 1.0
+        for uid, when, category in asked or ():
+            if to_kst(when) < cutoff and category in cat_index:
+                profiles.setdefault(uid, UserProfile()).asked_cat[cat_index[category]] += 1
         for uid, p in profiles.items():
             p.median_spend = float(np.median(spends[uid])) if spends.get(uid) else 0.0
             brands = Counter(shop_brand.get(s) for s in p.favorite_shops)
