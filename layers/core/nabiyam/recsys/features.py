@@ -1,8 +1,8 @@
 """The ranker's input, exactly as the seed lays it out; the ONE feature module that
 training (CSV + tensors) and serving (ONNX inputs) both call.
 
-Wide (50): the seed's 17 named features at 0–16, then extra fit scores at 17–47, then zero
-padding at 48–49 (kept so the layout and the seed's CSV width stay fixed).
+Wide (50): the seed's 17 named features at 0–16, then extra fit scores at 17–49 (the seed's
+zero padding slots now carry log-scale taste features) (kept so the layout and the seed's CSV width stay fixed).
 Deep: user / shop / brand / category ids (row 0 = shared out-of-vocabulary embedding),
 the semantic query as hashed character n-gram ids, and 10 normalised numerical features."""
 
@@ -64,8 +64,10 @@ WIDE_NAMES: tuple[str, ...] = (
     "user_category_log_share",  # 45 log(shrunk share of past orders in the category / population share)
     "user_category_log_asked_share",  # 46 log(shrunk share of past requests naming the category × 10)
     "user_category_evidence",  # 47 1 - exp(-times this category was shown to the person / 20)
+    "log_time_of_day_x_category",  # 48 feature 2 on the log scale (the meal slot's taste adds to utility)
+    "log_companion_x_category",  # 49 feature 29 on the log scale (0 when no companion)
 )
-WIDE_PADDING_START = len(WIDE_NAMES)  # 48: wide_feat_48..49 are zero padding
+WIDE_PADDING_START = len(WIDE_NAMES)  # 50: no zero padding left
 NUM_NAMES: tuple[str, ...] = (
     "user_age/100",
     "user_favorite_count/50",
@@ -204,6 +206,9 @@ def build_features(
     asked = np.asarray(profile.asked_cat, dtype=np.float64)
     wide[:, 46] = np.clip(np.log((asked[c] + 0.3) / (asked.sum() + 3.0) * N_CAT), -3.0, 3.0)
     wide[:, 47] = 1.0 - np.exp(-shown_cat[c] / 20.0)
+    for src, dst in ((2, 48), (29, 49)):
+        x = np.clip(wide[:, src], 1e-3, 1.0 - 1e-3)
+        wide[:, dst] = np.log(x / (1.0 - x))
 
     num = np.zeros((n, NUM_DIM), dtype=np.float64)
     num[:, 0] = (age or 0) / 100.0
