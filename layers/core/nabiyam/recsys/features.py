@@ -1,8 +1,8 @@
 """The ranker's input, exactly as the seed lays it out; the ONE feature module that
 training (CSV + tensors) and serving (ONNX inputs) both call.
 
-Wide (50): the seed's 17 named features at 0–16, then extra fit scores at 17–49 (the seed's
-zero padding slots now carry log-scale taste features) (kept so the layout and the seed's CSV width stay fixed).
+Wide (50, the seed's width, so its CSV layout stays fixed): the seed's 17 named features at
+0–16, then extra fit scores at 17–49 (44–49, once zero padding, carry log-scale taste).
 Deep: user / shop / brand / category ids (row 0 = shared out-of-vocabulary embedding),
 the semantic query as hashed character n-gram ids, and 10 normalised numerical features."""
 
