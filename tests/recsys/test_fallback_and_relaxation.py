@@ -3,6 +3,7 @@ so. When nothing passes the hard filters, the result says what to loosen."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime
 
@@ -31,7 +32,7 @@ def test_no_artifact_dir_gives_the_marked_fallback(catalogue) -> None:
     assert _ids(again) == _ids(result)  # deterministic
 
 
-@pytest.mark.parametrize("damage", ["missing_dir", "garbage_onnx", "no_manifest", "bad_store"])
+@pytest.mark.parametrize("damage", ["missing_dir", "garbage_onnx", "no_manifest", "bad_store", "other_layout"])
 def test_damaged_artifacts_fall_back(catalogue, trained, tmp_path, damage) -> None:
     target = tmp_path / "ranker"
     if damage != "missing_dir":
@@ -42,10 +43,16 @@ def test_damaged_artifacts_fall_back(catalogue, trained, tmp_path, damage) -> No
         (target / "manifest.json").unlink()
     elif damage == "bad_store":
         (target / "feature_store.json.gz").write_bytes(b"\x1f\x8b broken")
+    elif damage == "other_layout":  # a model trained before the wide layout changed (44-49 were padding)
+        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+        manifest["wide_features"] = manifest["wide_features"][:44] + [f"pad_{i}" for i in range(44, 50)]
+        (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     rec = Recommender.load(target, catalogue)
     result = rec.recommend("u000001", Filters(), LUNCH)
     assert result.fallback and result.fallback_reason
     assert result.items
+    if damage == "other_layout":
+        assert "layout" in result.fallback_reason
 
 
 def test_working_artifact_is_not_a_fallback(catalogue, trained) -> None:

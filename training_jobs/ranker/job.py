@@ -14,9 +14,9 @@ import numpy as np
 
 from nabiyam.domain.food import CATEGORIES
 from nabiyam.recsys.collab import CollabModel
-from nabiyam.recsys.features import INPUT_NAMES, NUM_NAMES, WIDE_DIM, WIDE_NAMES
+from nabiyam.recsys.features import INPUT_NAMES, NUM_NAMES
 from nabiyam.recsys.funnels import FUNNELS
-from nabiyam.recsys.ranker import COLLAB_FILE, MANIFEST_FILE, MODEL_FILE, STORE_FILE, VOCAB_FILE
+from nabiyam.recsys.ranker import COLLAB_FILE, MANIFEST_FILE, MODEL_FILE, STORE_FILE, VOCAB_FILE, expected_wide_layout
 from nabiyam.recsys.store import Vocab
 from training_jobs.ranker.data import NEG_PER_POS, NO_CHOICE_ROWS, WorldData, build_examples, write_seed_csv
 from training_jobs.ranker.metrics import auc, choice_probability, ranking_metrics
@@ -122,7 +122,7 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
         "onnx_sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
         "inputs": list(INPUT_NAMES),
         "output": "score",
-        "wide_features": list(WIDE_NAMES) + [f"pad_{i}" for i in range(len(WIDE_NAMES), WIDE_DIM)],
+        "wide_features": expected_wide_layout(),
         "numerical_features": list(NUM_NAMES),
         "vocab_sizes": sizes,
         "world": {"dir": str(world_dir), **{k: world_manifest.get(k) for k in ("size", "seed") if k in world_manifest}},

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from nabiyam.recsys.collab import CollabModel
-from nabiyam.recsys.features import INPUT_NAMES, FeatureBatch
+from nabiyam.recsys.features import INPUT_NAMES, WIDE_DIM, WIDE_NAMES, FeatureBatch
 from nabiyam.recsys.store import FeatureStore, Vocab
 
 MODEL_FILE = "model.onnx"
@@ -50,6 +50,11 @@ class OnnxRanker:
         return np.asarray(out, dtype=np.float32).reshape(-1)
 
 
+def expected_wide_layout() -> list[str]:
+    """The wide-feature names this code computes, padded to WIDE_DIM (what training records)."""
+    return list(WIDE_NAMES) + [f"pad_{i}" for i in range(len(WIDE_NAMES), WIDE_DIM)]
+
+
 @dataclass
 class RankerArtifacts:
     ranker: OnnxRanker
@@ -70,5 +75,10 @@ class RankerArtifacts:
             collab = CollabModel.load(directory / COLLAB_FILE) if (directory / COLLAB_FILE).is_file() else None
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise ArtifactError(f"ranker artifact in {directory} is unusable: {exc}") from exc
+        trained_layout = manifest.get("wide_features")
+        if trained_layout is not None and list(trained_layout) != expected_wide_layout():
+            # A model trained on another wide layout would silently misread every feature.
+            raise ArtifactError(f"ranker artifact in {directory} was trained on a different wide-feature layout "
+                                "than this code computes; retrain it (nabiyam train ranker)")
         ranker = OnnxRanker(directory / MODEL_FILE)
         return cls(ranker, vocab, store, collab, str(manifest.get("version", "unknown")))
