@@ -39,10 +39,13 @@ world: $(DATA_DIR)/world.json
 $(DATA_DIR)/world.json:
 	$(BIN)/nabiyam world generate --size $(WORLD_SIZE) --seed $(WORLD_SEED) --out $(DATA_DIR)
 
+# Models retrain when their training or feature code changes (a stale ranker would fall back).
+NLU_SOURCES := $(shell find training_jobs/nlu layers/core/nabiyam/nlu -name '*.py' 2>/dev/null)
+RANKER_SOURCES := $(shell find training_jobs/ranker layers/core/nabiyam/recsys -name '*.py' 2>/dev/null)
 models: artifacts/nlu/model.onnx artifacts/ranker/model.onnx
-artifacts/nlu/model.onnx:
+artifacts/nlu/model.onnx: $(NLU_SOURCES)
 	$(BIN)/nabiyam train nlu --out artifacts/nlu
-artifacts/ranker/model.onnx: $(DATA_DIR)/world.json
+artifacts/ranker/model.onnx: $(DATA_DIR)/world.json $(RANKER_SOURCES)
 	$(BIN)/nabiyam train ranker --world $(DATA_DIR) --out artifacts/ranker
 
 ## make test: install what tests need (app + SAM CLI) and run the whole suite
