@@ -12,6 +12,8 @@ context-only rows: they are not written to the seed CSV and carry no BCE label; 
 listwise loss uses them (with the "nothing" option, as people choose), so the model learns
 when a set is not good enough. Every sampled not-chosen row carries log(m / k), m shown
 and k sampled not-chosen shops, so the sampled softmax estimates the full set's denominator.
+Every training session is widened to `CONTEXT_ROWS` sampled not-chosen shops for that loss:
+the first `NEG_PER_POS` are the CSV/BCE negatives, the rest context-only (not in the CSV).
 
 Split by time: validation = sessions from the last `val_fraction` of the time range.
 Point in time: an example at time t reads a feature store built from everything before
@@ -45,6 +47,7 @@ from nabiyam.recsys.store import Exposures, FeatureStore, ShopAttrs, Vocab
 
 NEG_PER_POS = 2
 NO_CHOICE_ROWS = 3
+CONTEXT_ROWS = 8  # shown-not-chosen shops per training session in the listwise loss (CSV keeps NEG_PER_POS)
 
 
 @dataclass
@@ -217,12 +220,16 @@ def build_examples(
     rng: np.random.Generator,
     progress: bool = False,
     no_choice_rows: int = 0,
+    context_rows: int = 0,
 ) -> Examples:
     """Rows for `sessions` through the serving code path (Recommender.resolve/layer1/features).
 
     `negatives=None` keeps every shown shop (validation); otherwise at most that many
     not-chosen shops per chosen one, and sessions without a choice give `no_choice_rows`
-    sampled context-only rows (0 = skipped)."""
+    sampled context-only rows (0 = skipped). `context_rows` widens every training session to
+    that many sampled shown-not-chosen shops for the listwise loss only: the first `negatives`
+    stay the CSV/BCE rows, the others are context-only (the softmax sees more of the set the
+    person chose from, which is what identifies per-person taste)."""
     out = Examples()
     recs: dict[datetime, Recommender] = {}
     iterator = sessions
@@ -237,16 +244,22 @@ def build_examples(
             continue
         chosen = s.chosen_shop_id
         context_only, log_w = False, 0.0
+        row_context = None
         if negatives is not None:
             if not chosen or chosen not in {sid for sid, _ in shown}:
                 if no_choice_rows <= 0:
                     continue
                 chosen, context_only = None, True
             others = [x for x in shown if x[0] != chosen]
-            k = min(no_choice_rows if context_only else negatives, len(others))
-            pick = rng.choice(len(others), size=k, replace=False) if others else []
+            k_csv = min(no_choice_rows if context_only else negatives, len(others))
+            k = min(max(k_csv, context_rows), len(others))
+            pick = rng.choice(len(others), size=k, replace=False).tolist() if others else []
+            csv_picks = set(pick[:k_csv])  # the seed CSV's ≤ `negatives` rows; the rest are loss context
             log_w = float(np.log(len(others) / k)) if k else 0.0
-            shown = [x for x in shown if x[0] == chosen] + [others[j] for j in sorted(pick)]
+            picked = sorted(pick)
+            shown = [x for x in shown if x[0] == chosen] + [others[j] for j in picked]
+            row_context = np.array([context_only] * (len(shown) - len(picked))
+                                   + [context_only or j not in csv_picks for j in picked])
         key = week_start(s.at)
         rec = recs.get(key)
         if rec is None:
@@ -269,7 +282,7 @@ def build_examples(
         out.oracle.append(np.array([p for _, p in shown]))
         out.funnels.append(layer1.scores[:, positions].T)
         out.position.append(positions)
-        out.context_only.append(np.full(n, context_only))
+        out.context_only.append(np.full(n, context_only) if row_context is None else row_context)
         out.log_weight.append(np.array([0.0 if sid == chosen else log_w for sid, _ in shown]))
         at = to_kst(s.at).isoformat()
         for sid in (x for x, _ in shown):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,10 +19,26 @@ from nabiyam.recsys.features import INPUT_NAMES, NUM_NAMES
 from nabiyam.recsys.funnels import FUNNELS
 from nabiyam.recsys.ranker import COLLAB_FILE, MANIFEST_FILE, MODEL_FILE, STORE_FILE, VOCAB_FILE, expected_wide_layout
 from nabiyam.recsys.store import Vocab
-from training_jobs.ranker.data import NEG_PER_POS, NO_CHOICE_ROWS, WorldData, build_examples, write_seed_csv
+from training_jobs.ranker.data import (CONTEXT_ROWS, NEG_PER_POS, NO_CHOICE_ROWS, WorldData, build_examples,
+                                      write_seed_csv)
 from training_jobs.ranker.metrics import auc, choice_probability, ranking_metrics
 
 METRIC_KEYS = ("auc", "ndcg@5", "hitrate@5", "mrr", "coverage", "diversity")
+ENSEMBLE_MEMBERS = 3  # ranker (and wide-only) = mean logit of this many seeds; 1 with --quick
+
+
+def _ensemble(fits: list):
+    """One FitResult for several seeds: the averaged model, the members' training records."""
+    from training_jobs.ranker.model import Ensemble
+
+    if len(fits) == 1:
+        return fits[0]
+    first = fits[0]
+    history = [{"member": j, "best_epoch": f.best_epoch, "best_val_auc": round(f.best_auc, 5), "history": f.history}
+               for j, f in enumerate(fits)]
+    return replace(first, model=Ensemble([f.model for f in fits]), best_auc=max(f.best_auc for f in fits),
+                   epochs_run=sum(f.epochs_run for f in fits),
+                   examples_per_s=sum(f.examples_per_s for f in fits) / len(fits), history=history)
 
 
 def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fraction: float = 0.2, seed: int = 0,
@@ -61,7 +78,7 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     rng = np.random.default_rng(seed)
     t_feat = time.perf_counter()
     train_ex = build_examples(data, cat, train_s, 0, store_for, train_collab, vocab, NEG_PER_POS, rng, progress,
-                              no_choice_rows=NO_CHOICE_ROWS)
+                              no_choice_rows=NO_CHOICE_ROWS, context_rows=CONTEXT_ROWS)
     val_ex = build_examples(data, cat, val_s, len(train_s), store_for, train_collab, vocab, None, rng, progress)
     feat_s = time.perf_counter() - t_feat
     train, val = train_ex.arrays(), val_ex.arrays()
@@ -75,11 +92,14 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
 
     sizes = vocab.sizes()
     patience = 1 if quick else 2
-    fits = {"ranker": fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed,
-                          checkpoint=out_dir / "checkpoint.pt", progress=progress, label="ranker")}
-    if baselines:
-        fits["wide_only"] = fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed, use_deep=False,
-                                lr=1e-2, progress=progress, label="wide_only", oov_rate=0.0)
+    members = 1 if quick else ENSEMBLE_MEMBERS
+    fits = {"ranker": _ensemble([fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed + j,
+                                     checkpoint=out_dir / "checkpoint.pt", progress=progress, label=f"ranker[{j}]")
+                                 for j in range(members)])}
+    if baselines:  # wide-only gets the same seed ensemble, so the comparison stays like for like
+        fits["wide_only"] = _ensemble([fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed + j,
+                                           use_deep=False, lr=1e-2, progress=progress, label=f"wide_only[{j}]",
+                                           oov_rate=0.0) for j in range(members)])
         fits["deep_only"] = fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed, use_wide=False,
                                 progress=progress, label="deep_only")
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -4,7 +4,8 @@ the semantic query (128, mean of hashed character n-gram embeddings, inside the 
 the 10 numerical features. The deep part also sees the wide features, so it can learn
 interactions such as "this user minds distance", and holds a per-person × category term
 (a random-effects affinity, L2-shrunk by the trainer toward 0 = the population) because a
-person's category taste adds to the utility directly. Row 0 of every id table is the shared
+person's category taste adds to the utility directly, and a per-person coefficient vector on
+a few wide columns (random coefficients: how much this person minds km, price, spice...). Row 0 of every id table is the shared
 out-of-vocabulary row."""
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from nabiyam.recsys.features import NUM_DIM, WIDE_DIM
 from nabiyam.recsys.text import QUERY_BUCKETS
 
 EMB = {"user": 64, "shop": 64, "brand": 16, "category": 16, "query": 128}
+# Wide columns whose weight differs per person in the world's utility (time-of-day habit ×
+# category lift, good shop, km, price over budget, spicy share): the per-person coefficient
+# term multiplies them by an L2-shrunk person vector (random coefficients, as in a mixed logit).
+PERSON_COEF_COLS = (2, 7, 30, 31, 32)
 
 
 class WideDeep(nn.Module):
     def __init__(self, sizes: dict[str, int], hidden: tuple[int, ...] = (256, 128, 64), dropout: float = 0.1,
-                 use_wide: bool = True, use_deep: bool = True):
+                 use_wide: bool = True, use_deep: bool = True, person_coefs: bool = True):
         super().__init__()
         if not (use_wide or use_deep):
             raise ValueError("a model needs the wide part, the deep part or both")
@@ -37,6 +42,10 @@ class WideDeep(nn.Module):
         nn.init.normal_(self.query.weight, std=0.01)
         self.user_category = nn.Embedding(sizes["users"], sizes["categories"])
         nn.init.zeros_(self.user_category.weight)
+        self.person_coefs = person_coefs
+        self.user_coef = nn.Embedding(sizes["users"], len(PERSON_COEF_COLS))
+        nn.init.zeros_(self.user_coef.weight)
+        self.register_buffer("coef_cols", torch.tensor(PERSON_COEF_COLS, dtype=torch.long), persistent=False)
         with torch.no_grad():
             self.query.weight[0].zero_()
         layers: list[nn.Module] = []
@@ -59,18 +68,39 @@ class WideDeep(nn.Module):
             x = torch.cat(parts + [wide] if self.deep_sees_wide else parts, dim=-1)
             out = out + self.deep(x).squeeze(-1)
             out = out + self.user_category(user_id).gather(1, category_id.unsqueeze(-1)).squeeze(-1)
+            if self.person_coefs:
+                out = out + (self.user_coef(user_id) * wide.index_select(1, self.coef_cols)).sum(-1)
         return out
 
-    def taste_penalty(self, user_id: torch.Tensor, category_id: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mean squared size of the rows' person embeddings and person × category terms (the L2
-        prior that keeps ~30 choices per person from being memorised)."""
+    def taste_penalty(self, user_id: torch.Tensor, category_id: torch.Tensor
+                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Mean squared size of the rows' person embeddings, person × category terms and person
+        coefficients (the L2 prior that keeps ~30 choices per person from being memorised)."""
+        zero = torch.zeros((), device=user_id.device)
         if not self.use_deep:
-            zero = torch.zeros((), device=user_id.device)
-            return zero, zero
+            return zero, zero, zero
         taste = self.user_category(user_id).gather(1, category_id.unsqueeze(-1)).squeeze(-1)
-        return taste.pow(2).mean(), self.user(user_id).pow(2).sum(-1).mean()
+        coef = self.user_coef(user_id).pow(2).sum(-1).mean() if self.person_coefs else zero
+        return taste.pow(2).mean(), self.user(user_id).pow(2).sum(-1).mean(), coef
 
     def forward(self, wide: torch.Tensor, numerical: torch.Tensor, user_id: torch.Tensor, shop_id: torch.Tensor,
                 brand_id: torch.Tensor, category_id: torch.Tensor, query_ids: torch.Tensor) -> torch.Tensor:
         """Choice probability per row (the ONNX graph's single output `score`)."""
         return torch.sigmoid(self.logits(wide, numerical, user_id, shop_id, brand_id, category_id, query_ids))
+
+
+class Ensemble(nn.Module):
+    """Several Wide & Deep trained with different seeds, averaged on the logit scale: one
+    graph (one ONNX file, one batched call at serving), less seed-to-seed variance."""
+
+    def __init__(self, members: list[WideDeep]):
+        super().__init__()
+        if not members:
+            raise ValueError("an ensemble needs at least one model")
+        self.members = nn.ModuleList(members)
+
+    def logits(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return torch.stack([m.logits(*inputs) for m in self.members]).mean(0)
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.logits(*inputs))

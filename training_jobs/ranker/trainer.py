@@ -96,6 +96,8 @@ def fit(
     l2_user: float = 1e-3,
     bce: float = 1.0,
     no_choice: bool = True,
+    person_coefs: bool = True,
+    l2_coef: float = 0.005,
 ) -> FitResult:
     """BCE per row, plus (weight `listwise`) a conditional-logit loss per session group: the
     chosen shop against the sampled shown-not-chosen ones. Under a multinomial-logit choice,
@@ -105,7 +107,8 @@ def fit(
     rng = np.random.default_rng(seed)
     stop_val = _early_stopping_rows(val, max_val_rows, rng)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model = WideDeep(sizes, use_wide=use_wide, use_deep=use_deep, dropout=dropout).to(device)
+    model = WideDeep(sizes, use_wide=use_wide, use_deep=use_deep, dropout=dropout,
+                     person_coefs=person_coefs).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = nn.BCEWithLogitsLoss(reduction="none")
     t = _tensors(train, device)
@@ -154,9 +157,9 @@ def fit(
                 if has.any():
                     logp = torch.log_softmax(zg[has], dim=1)
                     loss = loss + listwise * -(logp * yg[has]).nan_to_num(0.0).sum(1).mean()
-            if model.use_deep and (l2_taste > 0 or l2_user > 0):
-                taste, user = model.taste_penalty(inputs["user_id"], inputs["category_id"])
-                loss = loss + l2_taste * taste + l2_user * user
+            if model.use_deep and (l2_taste > 0 or l2_user > 0 or l2_coef > 0):
+                taste, user, coef = model.taste_penalty(inputs["user_id"], inputs["category_id"])
+                loss = loss + l2_taste * taste + l2_user * user + l2_coef * coef
             loss.backward()
             opt.step()
             total += float(loss.detach()) * len(idx)
