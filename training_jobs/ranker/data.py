@@ -67,20 +67,16 @@ class WorldData:
 
     @classmethod
     def load(cls, world_dir: Path) -> WorldData:
-        from nabiyam.world.io import IMPRESSIONS_FILE, SESSIONS_FILE, SHEETS, iter_csv
-        from nabiyam.world.records import Session
+        from nabiyam.world.io import IMPRESSIONS_FILE, SESSIONS_FILE
+        from nabiyam.world.reader import iter_sessions, read_world
 
         world_dir = Path(world_dir)
         if not (world_dir / SESSIONS_FILE).is_file():
             raise FileNotFoundError(f"{world_dir} is not a world directory (no {SESSIONS_FILE}); "
                                     f"make one with `nabiyam world generate --size tiny --out DIR`")
-
-        def sheet(name: str) -> list:
-            file_name, model = SHEETS[name]
-            return [model.model_validate(row) for row in iter_csv(world_dir / file_name)]
-
-        sessions = sorted((Session.model_validate(r) for r in iter_csv(world_dir / SESSIONS_FILE)),
-                          key=lambda s: (s.at, s.session_id))
+        world = read_world(world_dir)  # the operator sheets, validated like an import
+        sessions = sorted(iter_sessions(world_dir), key=lambda s: (s.at, s.session_id))
+        # Impressions are read raw: a million rows through pydantic would dominate training set-up.
         impressions: dict[str, list[tuple[int, str, float, float]]] = defaultdict(list)
         with open(world_dir / IMPRESSIONS_FILE, encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
@@ -88,8 +84,8 @@ class WorldData:
                     (int(row["position"]), row["shop_id"], float(row["oracle_prob"]), float(row["distance_m"])))
         ordered = {k: [(s, p) for _, s, p, _ in sorted(v)] for k, v in impressions.items()}
         distances = {k: [d for *_, d in sorted(v)] for k, v in impressions.items()}
-        return cls(sheet("brand"), sheet("shop"), sheet("menu"), sheet("user"), sheet("product_order"),
-                   sheet("userfavorite"), sheet("review"), sessions, ordered, distances)
+        return cls(world.brands, world.shops, world.menus, world.users, world.orders, world.favorites, world.reviews,
+                   sessions, ordered, distances)
 
     def catalogue(self) -> CatalogueIndex:
         return CatalogueIndex.from_records(self.brands, self.shops, self.menus)

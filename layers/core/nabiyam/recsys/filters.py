@@ -60,8 +60,7 @@ class ResolvedRequest:
         open_only: bool = True,
         now: datetime | None = None,
     ) -> ResolvedRequest:
-        at = to_kst(context.at) if context.at else (now or datetime.now(KST))
-        at = to_kst(at)
+        at = to_kst(context.at or now or datetime.now(KST))
         lat, lon = context.lat, context.lon
         if lat is None or lon is None:
             if profile.lat is not None and profile.lon is not None and (
