@@ -13,10 +13,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from training_jobs.ranker.metrics import auc
+from nabiyam.recsys.features import INPUT_NAMES
+from training_jobs.ranker.metrics import auc, choice_probability
 from training_jobs.ranker.model import WideDeep
 
-TENSOR_KEYS = ("wide", "numerical", "user_id", "shop_id", "brand_id", "category_id", "query_ids")
+TENSOR_KEYS = INPUT_NAMES  # the ONNX graph's inputs, in order
 
 
 @dataclass
@@ -165,7 +166,9 @@ def fit(
             total += float(loss.detach()) * len(idx)
         train_time += time.perf_counter() - started
         seen += n
-        val_auc = auc(stop_val["label"] > 0.5, predict(model, stop_val, device)) if len(stop_val["label"]) else float("nan")
+        # the evaluation's own measure: choice probabilities within each shown set, pooled
+        val_auc = (auc(stop_val["label"] > 0.5, choice_probability(predict(model, stop_val, device), stop_val["session"]))
+                   if len(stop_val["label"]) else float("nan"))
         history.append({"epoch": epoch, "loss": round(total / max(n, 1), 5), "val_auc": round(val_auc, 5)})
         if progress:
             print(f"  {label} epoch {epoch}: loss {total / max(n, 1):.4f}  val AUC {val_auc:.4f}", flush=True)

@@ -1,4 +1,4 @@
-"""`nabiyam world generate | load | plot | check | info`: the synthetic world."""
+"""`nabiyam world generate | load | plot | check | info | bound`: the synthetic world."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     i = cmds.add_parser("info", help="print a world's manifest and summary statistics as JSON")
     i.add_argument("dir", type=Path)
     i.set_defaults(func=_info)
+
+    b = cmds.add_parser("bound", help="how good a learnt ranker can get: oracle vs taste estimated from past "
+                                      "choices vs population taste, on the ranker's validation split (JSON)")
+    b.add_argument("dir", type=Path)
+    b.add_argument("--val-fraction", type=float, default=0.2, help="most recent share of time held out (as the ranker)")
+    b.set_defaults(func=_bound)
 
     p = cmds.add_parser("plot", help="draw shop locations by category and menu prices (PNG)")
     p.add_argument("dir", type=Path)
@@ -97,6 +103,17 @@ def _info(args: argparse.Namespace) -> int:
     try:
         print(json.dumps(world_stats(args.dir), ensure_ascii=False, indent=2))
     except FileNotFoundError as exc:
+        raise CliError(str(exc)) from exc
+    return 0
+
+
+def _bound(args: argparse.Namespace) -> int:
+    from nabiyam.cli.main import CliError
+    from nabiyam.world.bound import learnability_bound
+
+    try:
+        print(json.dumps(learnability_bound(args.dir, args.val_fraction), ensure_ascii=False, indent=2))
+    except (FileNotFoundError, ValueError) as exc:
         raise CliError(str(exc)) from exc
     return 0
 
