@@ -33,6 +33,8 @@ def test_manifest_and_parity(trained) -> None:
     manifest = json.loads((trained["out_dir"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["version"].startswith("ranker-")
     assert manifest["parity_max_abs_diff"] <= 1e-5
+    reference = manifest["learnability_bound"]  # a generated world: the hidden truth is there
+    assert reference["affinity_map"]["auc"] <= reference["oracle"]["auc"]
     assert manifest["inputs"] == list(INPUT_NAMES)
     assert len(manifest["wide_features"]) == WIDE_DIM and len(manifest["numerical_features"]) == NUM_DIM
     for name in ("model.onnx", "vocab.json", "feature_store.json.gz", "collab.npz"):

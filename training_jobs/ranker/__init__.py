@@ -43,7 +43,7 @@ def main(args: argparse.Namespace) -> int:
                      baselines=not args.no_baselines)
     except (ValueError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from exc
-    print(metrics_table(result["metrics"]))
+    print(metrics_table(result["metrics"], result["manifest"].get("learnability_bound")))
     print(f"ranker {result['manifest']['version']} → {out / 'model.onnx'}")
     print(f"metrics → {out / 'metrics.json'}")
     return 0

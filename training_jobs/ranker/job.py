@@ -19,6 +19,7 @@ from nabiyam.recsys.features import INPUT_NAMES, NUM_NAMES
 from nabiyam.recsys.funnels import FUNNELS
 from nabiyam.recsys.ranker import COLLAB_FILE, MANIFEST_FILE, MODEL_FILE, STORE_FILE, VOCAB_FILE, expected_wide_layout
 from nabiyam.recsys.store import Vocab
+from nabiyam.world.io import PREFERENCES_FILE
 from training_jobs.ranker.data import (CONTEXT_ROWS, NEG_PER_POS, NO_CHOICE_ROWS, WorldData, build_examples,
                                       write_seed_csv)
 from training_jobs.ranker.metrics import auc, choice_probability, ranking_metrics
@@ -132,6 +133,12 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()[:12]
     version = f"ranker-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{digest}"
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    # What a learnt model can reach on this world (generated worlds only: needs the hidden truth)
+    reference = None
+    if (Path(world_dir) / PREFERENCES_FILE).is_file():
+        from nabiyam.world.bound import learnability_bound
+
+        reference = learnability_bound(world_dir, val_fraction)
     world_manifest = {}
     if (Path(world_dir) / "world.json").is_file():
         world_manifest = json.loads((Path(world_dir) / "world.json").read_text(encoding="utf-8"))
@@ -156,15 +163,21 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
         "device": str(device),
         "seconds": round(time.perf_counter() - started, 1),
         "metrics": {k: metrics["ranker"][k] for k in METRIC_KEYS},
+        "learnability_bound": reference,
     }
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     (out_dir / "checkpoint.pt").unlink(missing_ok=True)
     return {"metrics": metrics, "manifest": manifest, "out_dir": out_dir, "model": model}
 
 
-def metrics_table(metrics: dict[str, dict]) -> str:
+def metrics_table(metrics: dict[str, dict], reference: dict | None = None) -> str:
     head = f"{'model':<22}" + "".join(f"{k:>11}" for k in METRIC_KEYS)
     lines = [head, "-" * len(head)]
     for name, m in metrics.items():
         lines.append(f"{name:<22}" + "".join(f"{m[k]:>11.4f}" for k in METRIC_KEYS))
+    if reference:
+        b = reference["affinity_map"]
+        lines.append(f"reference (`nabiyam world bound`: oracle formula, tastes estimated from "
+                     f"{reference['train_choices_per_person']} choices per person): auc {b['auc']:.4f}  "
+                     f"ndcg@5 {b['ndcg@5']:.4f}")
     return "\n".join(lines)
