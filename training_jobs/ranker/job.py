@@ -176,8 +176,8 @@ def metrics_table(metrics: dict[str, dict], reference: dict | None = None) -> st
     for name, m in metrics.items():
         lines.append(f"{name:<22}" + "".join(f"{m[k]:>11.4f}" for k in METRIC_KEYS))
     if reference:
-        b = reference["affinity_map"]
-        lines.append(f"reference (`nabiyam world bound`: oracle formula, tastes estimated from "
+        b = reference["personal_map"]
+        lines.append(f"reference (`nabiyam world bound`: oracle formula, personal parameters estimated from "
                      f"{reference['train_choices_per_person']} choices per person): auc {b['auc']:.4f}  "
                      f"ndcg@5 {b['ndcg@5']:.4f}")
     return "\n".join(lines)
