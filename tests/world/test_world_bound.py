@@ -21,6 +21,11 @@ def test_bound_orders_population_estimates_oracle(tiny_world: Path) -> None:
     assert b["population"]["auc"] < b["affinity_map"]["auc"] < b["oracle"]["auc"]
     assert b["population"]["auc"] < b["personal_map"]["auc"] < b["oracle"]["auc"]
     assert b["train_choices_per_person"] > 0
+    # each hidden parameter group is worth something, the category affinity most
+    lead = {k: b["oracle"]["auc"] - v for k, v in b["oracle_without"].items()}
+    assert set(lead) == {"category_affinity", "tod_strength", "dist_sens", "price_sens", "good_aff", "spice_tol",
+                         "favorite_brands"}
+    assert max(lead, key=lead.get) == "category_affinity" and lead["category_affinity"] > 0.01
 
 
 def test_map_params_recovers_known_parameters() -> None:

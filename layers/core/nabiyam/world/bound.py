@@ -13,6 +13,9 @@ true formula throughout, and each person's parameters taken four ways:
   this is still an upper bound for any model trained on the same sessions, not a target;
 - ``population``: the affinities and sensitivities replaced by the age group's mean.
 
+``oracle_without`` says where the oracle's lead comes from: its AUC with one parameter group
+at a time replaced by the age group's mean (favourite chains: none), everything else true.
+
 The utility is linear in every one of these parameters, so each estimate is the exact MAP of
 a conditional logit (with the "nothing" option) under a Gaussian prior whose moments are the
 population's (per age group: what a learner could estimate from everyone's data), found by
@@ -159,8 +162,9 @@ def _population_prior(oracle: Oracle) -> tuple[np.ndarray, np.ndarray]:
     return mean, var
 
 
-def _score(oracle: Oracle, theta: np.ndarray, p: _Pairs) -> dict[str, float]:
-    z = utility(oracle.weights, _with_params(oracle, theta), oracle.shops, p.user, p.shop, p.ctx)
+def _score(oracle: Oracle, theta: np.ndarray, p: _Pairs, users: Any = None) -> dict[str, float]:
+    users = _with_params(oracle, theta) if users is None else users
+    z = utility(oracle.weights, users, oracle.shops, p.user, p.shop, p.ctx)
     z = np.where(feasible(oracle.shops, p.shop, p.ctx), z, -np.inf)
     nc = oracle.weights.no_choice
     n_s = p.session.max() + 1
@@ -209,4 +213,15 @@ def learnability_bound(world_dir: str | Path, val_fraction: float = 0.2) -> dict
     for name, theta in views.items():
         out[name] = {**_score(oracle, theta, val),
                      "affinity_rmse": round(float(np.sqrt(((theta[:, :n_aff] - truth[:, :n_aff]) ** 2).mean())), 4)}
+    groups = {"category_affinity": slice(0, n_aff),
+              **{f: slice(n_aff + j, n_aff + j + 1) for j, f in enumerate(SENSITIVITIES)}}
+    without: dict[str, float] = {}
+    for name, cols in groups.items():
+        theta = truth.copy()
+        theta[:, cols] = mean[:, cols]
+        without[name] = _score(oracle, theta, val)["auc"]
+    no_fav = _with_params(oracle, truth)
+    no_fav.fav = np.zeros_like(no_fav.fav)
+    without["favorite_brands"] = _score(oracle, truth, val, no_fav)["auc"]
+    out["oracle_without"] = without
     return out
