@@ -61,6 +61,7 @@ def test_budget_chicken_answer_is_honest_when_chicken_is_over_budget(http: httpx
     first = body["response"].splitlines()[0]
     assert first == "아쉽지만 10,000원으로는 치킨을 먹기 어려워요 😢 예산이 16,000원이면 먹을 수 있어요.", body["response"]
     assert "치킨 대신 닭강정 컵 8,000원이면 먹을 수 있어요." in body["response"]
+    assert body["response"].count("닭강정 컵") == 1, body["response"]  # not repeated in the reason line
     assert "찾는 메뉴" not in body["response"]
     assert style.check(body["response"]) == []
 

@@ -83,7 +83,26 @@ def test_the_reported_scenario_never_claims_chicken_within_budget() -> None:
     first = text.splitlines()[0]
     assert "어려워요" in first and "15,000원" in first, text  # says so, and what budget would do
     assert "치킨 대신 닭강정 9,000원" in text and "치킨 대신 특감자튀김 4,000원" in text
+    # the substitute is said once per shop (price line), not again in the reason line under it
+    assert text.count("닭강정") == 1 and text.count("특감자튀김") == 1, text
+    assert "예산을 넘지만" not in text, text
     assert style.check(text) == [], text
+
+
+@pytest.mark.parametrize("food,category,over", [(["치킨"], None, True), (["떡볶이"], None, False),
+                                                ([], "피자", True), (["치킨"], "치킨", False)])
+@pytest.mark.parametrize("rest", ["", "가까워요", "착한가게예요"])
+def test_after_substitute_splits_exactly_what_substitute_reason_wrote(food, category, over, rest) -> None:
+    from nabiyam.recsys.catalogue import HintChoice
+    from nabiyam.recsys.reasons import _join, after_substitute, substitute_reason
+
+    item = MenuItem(menu_id="m1", shop_id="s1", name="닭강정 컵", food="닭강정", price=8000)
+    asked = MenuItem(menu_id="m2", shop_id="s1", name="후라이드치킨", food="후라이드치킨", price=16000)
+    clause = substitute_reason(HintChoice(item=item, kind="same_category", asked_over=asked if over else None),
+                               food, category)
+    reason = _join([clause, rest]) if rest else clause
+    assert after_substitute(reason) == rest
+    assert after_substitute(rest) is None and after_substitute(None) is None  # no clause: nothing to strip
 
 
 def test_when_chicken_fits_it_is_the_hint_and_ranks_first() -> None:

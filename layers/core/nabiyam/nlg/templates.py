@@ -75,14 +75,20 @@ def _fits(filters: Filters, rec: Recommendation) -> bool:
 
 
 def _shop_lines(i: int, rec: Recommendation, filters: Filters | None = None) -> list[str]:
+    from nabiyam.recsys.reasons import after_substitute  # here: recsys.reasons imports nabiyam.nlg
+
     head = f"{i}. {rec.name} · {rec.category}"
     if rec.distance_m is not None:
         head += f" · {distance_text(rec.distance_m)}"
     lines = [head]
+    reason_rec = rec
     if rec.price_hint is not None:
         instead = f"{describe_request(filters)} 대신 " if filters is not None and _substitute(filters, rec) else ""
         lines.append(f"   {instead}{rec.price_hint.item} {won(rec.price_hint.price)}이면 먹을 수 있어요.")
-    lines.append(f"   {shop_reason(rec)}")
+        rest = after_substitute(rec.reason) if instead else None
+        if rest is not None:  # the price line just said it: the reason line says something else
+            reason_rec = rec.model_copy(update={"reason": rest or None})
+    lines.append(f"   {shop_reason(reason_rec)}")
     return lines
 
 

@@ -5,6 +5,7 @@ joined. The NLG uses the sentence as is (해요체, short, no promises we cannot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,6 +37,18 @@ def substitute_reason(hint: HintChoice, foods: Sequence[str], category: str | No
     else:
         head = f"{josa(what, '은/는')} 없지만"
     return f"{head} {josa(item.name, '은/는')} {item.price:,}원이라 먹을 수 있어요"
+
+
+# The clause `substitute_reason` writes, alone ("…먹을 수 있어요") or joined by `_join`
+# ("…먹을 수 있고, <next reason>"); kept beside it so the two change together.
+_SUBSTITUTE_CLAUSE = re.compile(r"^.+?[은는] (?:예산을 넘지만|없지만) .+?[은는] [\d,]+원이라 먹을 수 (?:있어요|있고,)\s*")
+
+
+def after_substitute(reason: str | None) -> str | None:
+    """What a reason says besides its leading substitute note ("" when that is all of it);
+    None when it has none. The answer text states the substitute once, in the price line."""
+    m = _SUBSTITUTE_CLAUSE.match(reason or "")
+    return None if m is None else reason[m.end():].strip()  # type: ignore[index]
 
 
 def reason_for(wide: np.ndarray, distance_m: int | None, price: int | None, budget: int | None, category: str,
