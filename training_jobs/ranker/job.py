@@ -138,7 +138,8 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     if (Path(world_dir) / PREFERENCES_FILE).is_file():
         from nabiyam.world.bound import learnability_bound
 
-        reference = learnability_bound(world_dir, val_fraction)
+        reference = learnability_bound(world_dir, val_fraction, sessions=data.sessions,
+                                       shown={k: [sid for sid, _ in v] for k, v in data.impressions.items()})
     world_manifest = {}
     if (Path(world_dir) / "world.json").is_file():
         world_manifest = json.loads((Path(world_dir) / "world.json").read_text(encoding="utf-8"))

@@ -115,6 +115,14 @@ def _design(oracle: Oracle, p: _Pairs) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, base, -np.inf), np.column_stack(cols)
 
 
+def _session_softmax(z: np.ndarray, session: np.ndarray, n_s: int, no_choice: float) -> np.ndarray:
+    """P(each row) within its session, with "nothing" (utility `no_choice`) as one more option."""
+    top = np.full(n_s, no_choice)
+    np.maximum.at(top, session, z)
+    e = np.exp(z - top[session])
+    return e / (np.bincount(session, weights=e, minlength=n_s) + np.exp(no_choice - top))[session]
+
+
 def _map_params(base: np.ndarray, x: np.ndarray, session: np.ndarray, chosen: np.ndarray, prior_mean: np.ndarray,
                 prior_prec: np.ndarray, no_choice: float) -> np.ndarray:
     """MAP of θ for one person: rows are their shown shops (base utility, design row, session,
@@ -127,16 +135,8 @@ def _map_params(base: np.ndarray, x: np.ndarray, session: np.ndarray, chosen: np
         return theta
     _, sess = np.unique(session, return_inverse=True)
     n_s = sess.max() + 1
-    nothing = np.ones(n_s, dtype=bool)
-    nothing[sess[chosen]] = False
     for _ in range(NEWTON_STEPS):
-        z = base + x @ theta
-        top = np.maximum(np.full(n_s, no_choice), -np.inf)
-        np.maximum.at(top, sess, z)
-        e = np.exp(z - top[sess])
-        e0 = np.exp(no_choice - top)
-        denom = np.bincount(sess, weights=e, minlength=n_s) + e0
-        p = e / denom[sess]
+        p = _session_softmax(base + x @ theta, sess, n_s, no_choice)
         mean_x = np.zeros((n_s, x.shape[1]))
         np.add.at(mean_x, sess, p[:, None] * x)  # E[x] per session (the "nothing" row has x = 0)
         grad = x[chosen].sum(0) - mean_x.sum(0) - prior_prec @ (theta - prior_mean)
@@ -166,26 +166,25 @@ def _score(oracle: Oracle, theta: np.ndarray, p: _Pairs, users: Any = None) -> d
     users = _with_params(oracle, theta) if users is None else users
     z = utility(oracle.weights, users, oracle.shops, p.user, p.shop, p.ctx)
     z = np.where(feasible(oracle.shops, p.shop, p.ctx), z, -np.inf)
-    nc = oracle.weights.no_choice
-    n_s = p.session.max() + 1
-    top = np.full(n_s, nc)
-    np.maximum.at(top, p.session, z)
-    e = np.exp(z - top[p.session])
-    prob = e / (np.bincount(p.session, weights=e, minlength=n_s) + np.exp(nc - top))[p.session]
+    prob = _session_softmax(z, p.session, p.session.max() + 1, oracle.weights.no_choice)
     return {"auc": round(auc(prob, p.chosen), 4), "ndcg@5": round(ndcg_at(prob, p.chosen, p.session, 5), 4)}
 
 
-def learnability_bound(world_dir: str | Path, val_fraction: float = 0.2) -> dict[str, Any]:
+def learnability_bound(world_dir: str | Path, val_fraction: float = 0.2, *, sessions: list | None = None,
+                       shown: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """The four views in the module docstring on the validation period, each with its AUC,
-    NDCG@5 and how far its parameters are from the truth (RMSE of the affinities)."""
+    NDCG@5 and how far its parameters are from the truth (RMSE of the affinities).
+    `sessions` (sorted by time) and `shown` (session_id → shop ids by position): pass them when
+    already loaded (the ranker job has them) instead of reading the behaviour files again."""
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")
     d = Path(world_dir)
     oracle = Oracle.from_dir(d)
-    sessions = sorted(iter_sessions(d), key=lambda s: (s.at, s.session_id))
+    if sessions is None:
+        sessions = sorted(iter_sessions(d), key=lambda s: (s.at, s.session_id))
     if not sessions:
         raise ValueError(f"{d} has no sessions")
-    shown = _shown_sets(d)
+    shown = _shown_sets(d) if shown is None else shown
     t0, t1 = sessions[0].at, sessions[-1].at
     val_start: datetime = t0 + (t1 - t0) * (1.0 - val_fraction)
     train = _pairs(oracle, [s for s in sessions if s.at < val_start], shown)
@@ -196,9 +195,8 @@ def learnability_bound(world_dir: str | Path, val_fraction: float = 0.2) -> dict
     base, x = _design(oracle, train)
     order = np.argsort(train.user, kind="stable")
     starts = np.searchsorted(train.user[order], np.arange(len(truth) + 1))
-    n_aff = N_CAT
     views: dict[str, np.ndarray] = {"oracle": truth}
-    for name, n_est in (("affinity_map", n_aff), ("personal_map", truth.shape[1])):
+    for name, n_est in (("affinity_map", N_CAT), ("personal_map", truth.shape[1])):
         est = truth.copy()
         for i in range(len(truth)):
             rows = order[starts[i] : starts[i + 1]]
@@ -212,9 +210,9 @@ def learnability_bound(world_dir: str | Path, val_fraction: float = 0.2) -> dict
                            "train_choices_per_person": round(float(train.chosen.sum()) / max(len(truth), 1), 1)}
     for name, theta in views.items():
         out[name] = {**_score(oracle, theta, val),
-                     "affinity_rmse": round(float(np.sqrt(((theta[:, :n_aff] - truth[:, :n_aff]) ** 2).mean())), 4)}
-    groups = {"category_affinity": slice(0, n_aff),
-              **{f: slice(n_aff + j, n_aff + j + 1) for j, f in enumerate(SENSITIVITIES)}}
+                     "affinity_rmse": round(float(np.sqrt(((theta[:, :N_CAT] - truth[:, :N_CAT]) ** 2).mean())), 4)}
+    groups = {"category_affinity": slice(0, N_CAT),
+              **{f: slice(N_CAT + j, N_CAT + j + 1) for j, f in enumerate(SENSITIVITIES)}}
     without: dict[str, float] = {}
     for name, cols in groups.items():
         theta = truth.copy()
