@@ -1,21 +1,5 @@
 """Retrain trigger (EventBridge Scheduler, 02:00 KST). Thin handler: the logic is nabiyam.jobs.retrain_trigger."""
 
-from __future__ import annotations
+from nabiyam.infra.scheduled import make_handler
 
-from typing import Any
-
-from aws_lambda_powertools.metrics import MetricUnit
-
-from nabiyam.infra.scheduled import run_scheduled_job
-from nabiyam.observability import logger, metrics
-
-JOB = "retrain_trigger"
-
-
-@logger.inject_lambda_context(correlation_id_path="execution_id || id", log_event=True)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    result = run_scheduled_job(JOB, event)
-    metrics.add_dimension(name="job", value=JOB)
-    metrics.add_metric(name="JobRuns", unit=MetricUnit.Count, value=1)
-    return result
+handler = make_handler("retrain_trigger")

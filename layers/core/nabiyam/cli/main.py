@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nlu",
     "recommend",
     "serve",
+    "jobs",
 )
 
 

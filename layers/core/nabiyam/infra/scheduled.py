@@ -12,6 +12,7 @@ or a manual run (``{"date": "YYYY-MM-DD"}``, from `nabiyam jobs ... --date`).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -22,10 +23,13 @@ from nabiyam.observability import get_logger
 
 logger = get_logger("scheduled")
 
+#: job name → module with ``run(run: ScheduledRun) -> dict``. The CLI (`nabiyam jobs <name>`,
+#: dashes for underscores) and the Lambda handlers (``make_handler``) both read this table.
 JOB_MODULES: dict[str, str] = {
     "daily_metrics": "nabiyam.jobs.daily_metrics",
     "weekly_report": "nabiyam.jobs.weekly_report",
     "retrain_trigger": "nabiyam.jobs.retrain_trigger",
+    "export_logs": "nabiyam.jobs.export_logs",
 }
 
 
@@ -39,7 +43,9 @@ class ScheduledRun(BaseModel):
     execution_id: str | None = None
     attempt: int = 1
     day: date | None = None
+    week: str | None = None
     source: str
+    params: dict[str, Any] = {}
 
     @property
     def kst_date(self) -> date:
@@ -59,11 +65,14 @@ def parse_event(job: str, event: Any, now: datetime | None = None) -> ScheduledR
     try:
         if "scheduled_time" in event:
             return ScheduledRun(job=job, scheduled_time=event["scheduled_time"], execution_id=event.get("execution_id"),
-                                attempt=int(event.get("attempt") or 1), day=event.get("date"), source="scheduler")
+                                attempt=int(event.get("attempt") or 1), day=event.get("date"), week=event.get("week"),
+                                source="scheduler")
         if event.get("detail-type") == "Scheduled Event":
             return ScheduledRun(job=job, scheduled_time=event["time"], execution_id=event.get("id"),
                                 day=event.get("date"), source="eventbridge")
-        return ScheduledRun(job=job, scheduled_time=now or datetime.now(KST), day=event.get("date"), source="manual")
+        params = {k: v for k, v in event.items() if k not in ("job", "date", "week")}
+        return ScheduledRun(job=job, scheduled_time=now or datetime.now(KST), day=event.get("date"),
+                            week=event.get("week"), source="manual", params=params)
     except (ValidationError, ValueError, KeyError) as exc:
         raise ScheduledEventError(f"bad scheduled event for {job}: {exc}") from exc
 
@@ -86,3 +95,33 @@ def run_scheduled_job(job: str, event: Any) -> dict[str, Any]:
     result = module.run(run)
     logger.info("scheduled job finished", extra={**summary, "result": result})
     return {**summary, "status": "ok", "result": result}
+
+
+def make_handler(job: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda handler of one scheduled job: Powertools logging + EMF metrics around
+    :func:`run_scheduled_job`. Every ``functions/jobs/<job>.py`` is one line over this.
+
+    Example (``functions/jobs/daily_metrics.py``)::
+
+        from nabiyam.infra.scheduled import make_handler
+
+        handler = make_handler("daily_metrics")
+    """
+    if job not in JOB_MODULES:
+        raise ScheduledEventError(f"unknown job {job!r}; known: {', '.join(JOB_MODULES)}")
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from nabiyam.observability import logger as root_logger
+    from nabiyam.observability import metrics
+
+    @root_logger.inject_lambda_context(correlation_id_path="execution_id || id", log_event=True)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        result = run_scheduled_job(job, event)
+        metrics.add_dimension(name="job", value=job)
+        metrics.add_metric(name="JobRuns", unit=MetricUnit.Count, value=1)
+        return result
+
+    handler.__name__ = f"{job}_handler"
+    handler.__doc__ = f"Scheduled job {job!r} (EventBridge Scheduler payload → {JOB_MODULES[job]}.run)."
+    return handler
