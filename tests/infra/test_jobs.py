@@ -74,8 +74,9 @@ def test_missing_dependency_of_a_built_job_is_an_error(monkeypatch: pytest.Monke
 _RUNNER = """
 import json, sys
 sys.path.insert(0, {jobs_dir!r})
+sys.path.insert(0, {probe_dir!r})
 from nabiyam.infra import scheduled
-scheduled.JOB_MODULES[{job!r}] = "nabiyam.jobs_that_do_not_exist." + {job!r}
+scheduled.JOB_MODULES[{job!r}] = "nabiyam_probe_job"
 from {job} import handler
 class Ctx:
     function_name = "nabiyam-dev-job"; memory_limit_in_mb = 512; aws_request_id = "req-1"
@@ -83,18 +84,32 @@ class Ctx:
 print("RESULT " + json.dumps(handler(json.loads(sys.argv[1]), Ctx())))
 """
 
+_PROBE = """
+def run(run):
+    return {"probe": run.job, "kst_date": run.kst_date.isoformat(), "attempt": run.attempt}
+"""
+
 
 @pytest.mark.parametrize("job", sorted(scheduled.JOB_MODULES))
-def test_handlers_run_a_scheduler_event(job: str) -> None:
-    """The wiring in a fresh interpreter, as in Lambda: handler → core, JSON logs, EMF metric."""
+def test_handlers_run_a_scheduler_event(job: str, tmp_path: Path) -> None:
+    """The wiring in a fresh interpreter, as in Lambda: handler → core (a probe module standing in
+    for the job's logic, so this test checks the handler, not the job), JSON logs, EMF metric."""
+    (tmp_path / "nabiyam_probe_job.py").write_text(_PROBE)
     event = json.dumps({**SCHEDULER_EVENT, "job": job})
-    proc = subprocess.run([sys.executable, "-c", _RUNNER.format(jobs_dir=str(JOBS_DIR), job=job), event],
-                          capture_output=True, text=True, timeout=120, check=False)
+    code = _RUNNER.format(jobs_dir=str(JOBS_DIR), probe_dir=str(tmp_path), job=job)
+    proc = subprocess.run([sys.executable, "-c", code, event], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     result = json.loads(next(line for line in lines if line.startswith("RESULT "))[7:])
-    assert result["job"] == job and result["status"] == "not_built"
+    assert result["job"] == job and result["status"] == "ok"
+    assert result["result"] == {"probe": job, "kst_date": "2026-03-02", "attempt": 2}
     logs = [json.loads(line) for line in lines if line.startswith("{")]
     assert any(log.get("correlation_id") == "exec-1" and log.get("message") == "scheduled job started" for log in logs)
     emf = [log for log in logs if "_aws" in log]
     assert emf and emf[0]["JobRuns"] == [1.0] and emf[0]["job"] == job
+
+
+def test_cli_jobs_group_rejects_a_bad_date() -> None:
+    proc = subprocess.run([sys.executable, "-m", "nabiyam.cli.main", "jobs", "export-logs", "--date", "2026-02-31"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and "is not a date in the form YYYY-MM-DD" in proc.stderr
