@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from nabiyam import clock as nabiyam_clock
 from nabiyam.chat.errors import Unavailable
 from nabiyam.chat.variant import CONTROL, TREATMENT, assign_variant
 from nabiyam.domain.hours import DAYS, KST, to_kst
@@ -99,7 +100,7 @@ class ChatPipeline:
         self.conversations = conversations
         self.experiment = experiment
         self.treatment_share = treatment_share
-        self.clock = clock or (lambda: datetime.now(KST))
+        self.clock = clock or nabiyam_clock.now
 
     # ---- recommendation (also used by /recommendations) ----------------------------
 

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from nabiyam import clock as nabiyam_clock
 from nabiyam.chat.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable
 from nabiyam.domain.hours import KST
 from nabiyam.observability import get_logger
@@ -71,7 +72,7 @@ class FeedbackService:
         if kind == "interaction" and payload["shop_id"] not in conv.shown_shop_ids:
             raise Unprocessable(f"shop_id {payload['shop_id']!r} was not shown in conversation "
                                 f"{conv.conversation_id!r}", field="shop_id")
-        now = (now or datetime.now(KST)).astimezone(KST)
+        now = (now or nabiyam_clock.now()).astimezone(KST)
         client_ts = payload.get("client_ts")
         record = FeedbackRecord(
             event_id=payload["event_id"], kind=kind, conversation_id=conv.conversation_id, user_id=user_id,
