@@ -97,10 +97,14 @@ class Settings(BaseSettings):
     experiment_name: str = Field("ranker-ab", description="A/B experiment the chat variant is assigned for")
     treatment_share: float = Field(0.0, ge=0.0, le=1.0, description="share of users in the treatment arm")
     slack_webhook_url: str | None = None
-    slack_bot_token: str | None = None
+    slack_bot_token: str | None = Field(None, description="local override; in AWS the token is in the secret below")
+    slack_bot_token_secret: str | None = Field(None, description="Secrets Manager id of the Slack bot token")
     slack_channel: str = "#nabiyam-report"
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (local endpoint in tests)")
     dashboard_url: str = "https://dashboard.example.com/"
+    report_dir: Path = Field(default_factory=lambda: Path("/tmp/nabiyam-reports") if os.environ.get(
+        "AWS_LAMBDA_FUNCTION_NAME") else Path.cwd() / "var" / "reports",
+        description="where report jobs write local output (the Slack payload when there is no token)")
 
     @property
     def state_file(self) -> Path:
