@@ -119,3 +119,70 @@ def test_models_cli_over_the_local_stack(clean_stack: Any, tmp_path: Path) -> No
     bad = cli("models", "rollback", "nlu")
     assert bad.returncode == 2 and "no previous version" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_aliases_and_audit_trail(clean_stack: Any, tmp_path: Path) -> None:
+    """publish → candidate alias; promote/reject/rollback move aliases and each writes one
+    audit event (who, why, report) in the same transaction."""
+    from nabiyam.registry import DataWindow
+
+    reg = Registry()
+    window = DataWindow.parse("2026-03-02..2026-03-15")
+    v1 = reg.publish("ranker", _model_dir(tmp_path, "a", b"one"), {"auc": 0.7}, data_window=window,
+                     actor="pipeline:run-1", reason="first model")
+    got = reg.get("ranker", v1)
+    assert got.data_window == window and got.data_window.days == 14
+    assert got.code_revision and got.produced_by == "pipeline:run-1"
+    assert got.artifact_uri == f"s3://{clean_stack.buckets['ArtifactsBucket']}/models/ranker/{v1}/"
+    assert reg.alias("ranker", "candidate") == v1 and reg.alias("ranker", "production") is None
+
+    reg.promote("ranker", v1, actor="evaluation", reason="no production yet", report_key="reports/r1.json")
+    assert reg.alias("ranker", "production") == v1 and reg.alias("ranker", "candidate") is None
+    v2 = reg.publish("ranker", _model_dir(tmp_path, "b", b"two"), actor="pipeline:run-2", reason="retrain")
+    assert reg.candidate("ranker").version == v2  # type: ignore[union-attr]
+    reg.reject("ranker", v2, actor="evaluation", reason="NDCG@5 not better beyond noise", report_key="reports/r2.json")
+    assert reg.get("ranker", v2).status == "rejected" and reg.alias("ranker", "candidate") is None
+    with pytest.raises(RegistryError, match="only a candidate can be rejected"):
+        reg.reject("ranker", v1, actor="x", reason="y")
+
+    v3 = reg.publish("ranker", _model_dir(tmp_path, "c", b"three"), actor="pipeline:run-3", reason="retrain")
+    reg.promote("ranker", v3, actor="evaluation", reason="better")
+    reg.rollback("ranker", actor="cli:oncall", reason="complaints")
+    assert reg.alias("ranker", "production") == v1
+    assert {v.version: v.status for v in reg.list_versions("ranker")} == {
+        v1: "production", v2: "rejected", v3: "rolled_back"}
+    assert reg.list_models() == ["ranker"]  # alias/event items are not models or versions
+
+    events = reg.history("ranker")
+    assert [(e.action, e.model_version) for e in events] == [
+        ("rolled_back", v1), ("promoted", v3), ("published", v3), ("rejected", v2), ("published", v2),
+        ("promoted", v1), ("published", v1)]
+    assert events[0].replaced == v3 and events[0].actor == "cli:oncall" and events[0].reason == "complaints"
+    assert events[3].report_key == "reports/r2.json" and "beyond noise" in events[3].reason
+    with pytest.raises(RegistryError, match="needs an actor"):
+        reg.promote("ranker", v2, actor=" ", reason="x")
+    with pytest.raises(RegistryError, match="unknown alias"):
+        reg.alias("ranker", "staging")
+
+
+def test_models_cli_decisions_are_audited(clean_stack: Any, tmp_path: Path) -> None:
+    def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(Path(sys.executable).parent / "nabiyam"), *argv], capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    assert cli("models", "publish", "nlu", str(_model_dir(tmp_path, "a", b"a")), "--window", "2026-03-02..2026-03-08",
+               "--promote").returncode == 0
+    out = cli("models", "publish", "nlu", str(_model_dir(tmp_path, "b", b"b")))
+    assert out.returncode == 0, out.stderr
+    out = cli("models", "promote", "nlu", "candidate", "--reason", "manual check passed", "--actor", "cli:tester")
+    assert out.returncode == 0, out.stderr
+    history = json.loads(cli("models", "history", "nlu", "--json").stdout)
+    assert history[0]["action"] == "promoted" and history[0]["actor"] == "cli:tester"
+    assert history[0]["reason"] == "manual check passed"
+    out = cli("models", "rollback", "nlu", "--reason", "bad answers")
+    assert out.returncode == 0 and "production is now" in out.stdout
+    assert json.loads(cli("models", "history", "nlu", "--json").stdout)[0]["reason"] == "bad answers"
+    bad = cli("models", "show", "nlu", "candidate")
+    assert bad.returncode == 2 and "has no candidate version" in bad.stderr
+    bad = cli("models", "publish", "nlu", str(tmp_path / "a"), "--window", "2026-03-09..2026-03-01")
+    assert bad.returncode == 2 and "before it starts" in bad.stderr

@@ -1,11 +1,36 @@
-"""`nabiyam models list | show | publish | promote | rollback`: the model registry."""
+"""`nabiyam models list | show | history | publish | promote | reject | rollback`: the model registry.
+
+Every decision records who made it and why (``--reason``; the actor is ``cli:<login>``
+unless ``--actor`` says otherwise), in the same transaction as the change.
+
+Example::
+
+    nabiyam models list ranker
+    nabiyam models show ranker candidate
+    nabiyam models promote ranker candidate --reason "experiment 2026-W12 won"
+    nabiyam models rollback ranker --reason "complaints after the release"
+    nabiyam models history ranker
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 from pathlib import Path
 from typing import Any
+
+
+def _default_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def _decision_args(p: argparse.ArgumentParser, default_reason: str) -> None:
+    p.add_argument("--reason", default=default_reason, help="why (stored in the audit trail)")
+    p.add_argument("--actor", default=None, help="who decides (default: cli:<your login>)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,26 +42,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_list)
 
-    p = actions.add_parser("show", help="one version (default: production) with metrics and files")
+    p = actions.add_parser("show", help="one version (a version, or the alias production|candidate; default production)")
     p.add_argument("model")
-    p.add_argument("version", nargs="?")
+    p.add_argument("version", nargs="?", default="production")
     p.set_defaults(func=_show)
+
+    p = actions.add_parser("history", help="the audit trail: publications, promotions, rejections, rollbacks")
+    p.add_argument("model")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_history)
 
     p = actions.add_parser("publish", help="upload a directory as a new candidate version")
     p.add_argument("model")
     p.add_argument("directory", type=Path)
     p.add_argument("--metrics", type=Path, default=None,
                    help="JSON file of metrics (default: <directory>/metrics.json if present)")
+    p.add_argument("--window", default=None, help="data window it was trained on, FROM..TO (ISO days)")
     p.add_argument("--promote", action="store_true", help="promote the published version to production")
+    _decision_args(p, "published by hand")
     p.set_defaults(func=_publish)
 
-    p = actions.add_parser("promote", help="make a version production (the old one becomes previous)")
+    p = actions.add_parser("promote", help="make a version (or the candidate alias) production; the old one becomes previous")
     p.add_argument("model")
-    p.add_argument("version")
+    p.add_argument("version", help="a version or 'candidate'")
+    _decision_args(p, "promoted by hand")
     p.set_defaults(func=_promote)
+
+    p = actions.add_parser("reject", help="record that a candidate is not promoted, and why")
+    p.add_argument("model")
+    p.add_argument("version", help="a version or 'candidate'")
+    _decision_args(p, "rejected by hand")
+    p.set_defaults(func=_reject)
 
     p = actions.add_parser("rollback", help="retire production and restore the previous version")
     p.add_argument("model")
+    _decision_args(p, "rolled back by hand")
     p.set_defaults(func=_rollback)
 
 
@@ -77,23 +118,45 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     if not versions:
         print(f"{args.model}: no versions")
+    aliases = {a: _call(reg.alias, args.model, a) for a in ("production", "candidate")}
     for v in versions:
+        marks = ",".join(a for a, target in aliases.items() if target == v.version)
         metrics = ", ".join(f"{k}={val}" for k, val in list(v.metrics.items())[:4] if isinstance(val, (int, float, str)))
-        print(f"{v.version}  {v.status:<11}  {v.created_at[:19]}  {metrics}")
+        window = str(v.data_window) if v.data_window else "-"
+        print(f"{v.version}  {v.status:<11}  {marks or '-':<20}  {v.created_at[:19]}  window {window}  {metrics}")
     return 0
 
 
-def _show(args: argparse.Namespace) -> int:
+def _resolve(reg: Any, model: str, version: str) -> str:
+    """A version, or an alias name resolved to its version (a clear error when unset)."""
     from nabiyam.cli.main import CliError
 
+    if version in ("production", "candidate"):
+        target = _call(reg.alias, model, version)
+        if target is None:
+            raise CliError(f"{model} has no {version} version (`nabiyam models list {model}`)")
+        return str(target)
+    return version
+
+
+def _show(args: argparse.Namespace) -> int:
     reg = _registry()
-    if args.version:
-        version = _call(reg.get, args.model, args.version)
-    else:
-        version = _call(reg.production, args.model)
-        if version is None:
-            raise CliError(f"{args.model} has no production version; give a version (`nabiyam models list {args.model}`)")
+    version = _call(reg.get, args.model, _resolve(reg, args.model, args.version))
     print(json.dumps(version.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    events = _call(_registry().history, args.model, args.limit)
+    if args.json:
+        print(json.dumps([e.model_dump(mode="json") for e in events], ensure_ascii=False, indent=2))
+        return 0
+    if not events:
+        print(f"{args.model}: no history")
+    for e in events:
+        replaced = f" (replaced {e.replaced})" if e.replaced else ""
+        report = f"  report {e.report_key}" if e.report_key else ""
+        print(f"{e.at[:19]}  {e.action:<13} {e.model_version}{replaced}  by {e.actor}: {e.reason}{report}")
     return 0
 
 
@@ -109,22 +172,43 @@ def _publish(args: argparse.Namespace) -> int:
             raise CliError(f"cannot read metrics {metrics_path}: {exc}") from exc
         if not isinstance(metrics, dict):
             raise CliError(f"metrics {metrics_path} must be a JSON object")
+    window = None
+    if args.window:
+        from nabiyam.registry import DataWindow
+
+        try:
+            window = DataWindow.parse(args.window)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
     reg = _registry()
-    version = _call(reg.publish, args.model, args.directory, metrics)
-    print(f"published {args.model} {version}")
+    actor = args.actor or _default_actor()
+    version = _call(lambda: reg.publish(args.model, args.directory, metrics, data_window=window, actor=actor,
+                                        reason=args.reason))
+    print(f"published {args.model} {version} (candidate)")
     if args.promote:
-        _call(reg.promote, args.model, version)
+        _call(lambda: reg.promote(args.model, version, actor=actor, reason=args.reason))
         print(f"promoted {args.model} {version} to production")
     return 0
 
 
 def _promote(args: argparse.Namespace) -> int:
-    v = _call(_registry().promote, args.model, args.version)
+    reg = _registry()
+    version = _resolve(reg, args.model, args.version)
+    v = _call(lambda: reg.promote(args.model, version, actor=args.actor or _default_actor(), reason=args.reason))
     print(f"promoted {v.model_name} {v.version} to production")
     return 0
 
 
+def _reject(args: argparse.Namespace) -> int:
+    reg = _registry()
+    version = _resolve(reg, args.model, args.version)
+    v = _call(lambda: reg.reject(args.model, version, actor=args.actor or _default_actor(), reason=args.reason))
+    print(f"rejected {v.model_name} {v.version}: {args.reason}")
+    return 0
+
+
 def _rollback(args: argparse.Namespace) -> int:
-    v = _call(_registry().rollback, args.model)
+    reg = _registry()
+    v = _call(lambda: reg.rollback(args.model, actor=args.actor or _default_actor(), reason=args.reason))
     print(f"rolled back {v.model_name}: production is now {v.version}")
     return 0
