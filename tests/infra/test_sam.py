@@ -33,7 +33,8 @@ def test_sam_validate_lint() -> None:
 
 def test_every_function_has_core_and_runtime_layers_and_jobs_have_reporting() -> None:
     layers = function_layers(load_template(REPO / "template.yaml"))
-    assert set(layers) == {"ApiFunction", "DailyMetricsFunction", "WeeklyReportFunction", "RetrainTriggerFunction"}
+    assert set(layers) == {"ApiFunction", "DailyMetricsFunction", "WeeklyReportFunction", "RetrainTriggerFunction",
+                           "ExportLogsFunction"}
     for fn, fn_layers in layers.items():
         assert fn_layers[:2] == ["CoreLayer", "RuntimeLayer"], fn
     assert "ReportingLayer" not in layers["ApiFunction"]  # pandas/matplotlib stay out of the API's cold start
@@ -66,7 +67,8 @@ def test_sam_build_and_size_check(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     sizes = json.loads(out_json.read_text())
     names = {f["function"] for f in sizes["functions"]}
-    assert names == {"ApiFunction", "DailyMetricsFunction", "WeeklyReportFunction", "RetrainTriggerFunction"}
+    assert names == {"ApiFunction", "DailyMetricsFunction", "WeeklyReportFunction", "RetrainTriggerFunction",
+                     "ExportLogsFunction"}
     for f in sizes["functions"]:
         assert 0 < f["total_mb"] <= 250, f
         assert f["function"] in proc.stdout
