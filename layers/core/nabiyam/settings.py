@@ -96,12 +96,30 @@ class Settings(BaseSettings):
     max_message_chars: int = 500
     experiment_name: str = Field("ranker-ab", description="A/B experiment the chat variant is assigned for")
     treatment_share: float = Field(0.0, ge=0.0, le=1.0, description="share of users in the treatment arm")
+    model_refresh_seconds: float = Field(60.0, ge=0.0, description="TTL of the registry alias check: a promoted or "
+                                         "rolled-back model serves within this many seconds, no restart (0: never)")
     slack_webhook_url: str | None = None
     slack_bot_token: str | None = Field(None, description="local override; in AWS the token is in the secret below")
     slack_bot_token_secret: str | None = Field(None, description="Secrets Manager id of the Slack bot token")
     slack_channel: str = "#nabiyam-report"
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (local endpoint in tests)")
     dashboard_url: str = "https://dashboard.example.com/"
+    # Reliability: one time budget per request, derived from the API function's Timeout.
+    api_timeout_s: float = Field(10.0, gt=0, le=29, description=(
+        "the API function's Timeout: template.yaml parameter ApiTimeoutSeconds, passed to every function as "
+        "NABIYAM_API_TIMEOUT_S (locally read from the template through the local-stack state)"))
+    answer_reserve_s: float = Field(1.0, ge=0, description="part of the API time budget kept for answering "
+                                                          "after the last AWS call")
+    dependency_concurrency: int = Field(8, ge=1, description="AWS calls in flight per dependency (bulkhead)")
+    breaker_failures: int = Field(2, ge=1, description="consecutive timeouts/outages that open a dependency's "
+                                                       "circuit breaker")
+    breaker_cooldown_s: float = Field(3.0, gt=0, description="an open breaker lets one trial call through after this")
+    health_probe_timeout_s: float = Field(1.0, gt=0, description="per-dependency probe timeout of GET /health")
+    spool_dir: Path | None = Field(None, description="durable spool of writes that missed their table "
+                                                      "(default: <state_dir>/spool, /tmp/nabiyam-spool in Lambda)")
+    at_window_past_years: int = Field(2, ge=0, description="`context.at` may name a year this many years before "
+                                                           "the service clock's")
+    at_window_future_years: int = Field(1, ge=0, description="... and this many after")
     report_dir: Path = Field(default_factory=lambda: Path("/tmp/nabiyam-reports") if os.environ.get(
         "AWS_LAMBDA_FUNCTION_NAME") else Path.cwd() / "var" / "reports",
         description="where report jobs write local output (the Slack payload when there is no token)")
@@ -109,6 +127,20 @@ class Settings(BaseSettings):
     @property
     def state_file(self) -> Path:
         return self.state_dir / "local-stack.json"
+
+    @property
+    def spool_path(self) -> Path:
+        """Where writes that missed their table wait for the reconcile job."""
+        if self.spool_dir is not None:
+            return self.spool_dir
+        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            return Path("/tmp/nabiyam-spool")
+        return self.state_dir / "spool"
+
+    @property
+    def request_budget_s(self) -> float:
+        """Seconds one API request may spend on AWS calls: the function's timeout less the answer reserve."""
+        return max(0.2, self.api_timeout_s - self.answer_reserve_s)
 
     @classmethod
     def settings_customise_sources(
