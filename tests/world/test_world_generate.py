@@ -34,7 +34,7 @@ def test_same_seed_same_bytes_and_other_seed_differs(tiny_world: Path, tmp_path:
 
 def test_manifest_describes_the_files(tiny_world: Path) -> None:
     m = json.loads((tiny_world / "world.json").read_text())
-    assert (m["size"], m["seed"], m["formula_version"]) == ("tiny", SEED, "1.0")
+    assert (m["size"], m["seed"], m["formula_version"]) == ("tiny", SEED, "2.0")
     for name, digest in m["files"].items():
         assert hashlib.sha256((tiny_world / name).read_bytes()).hexdigest() == digest, name
     assert m["counts"]["impressions"] == sum(1 for _ in open(tiny_world / "impressions.csv")) - 1

@@ -18,6 +18,13 @@ context), so both always agree. Utility of shop s for user u in context c::
         (+ w.want_food_category when it only has the food's category)
       + w.dietary       * dietary match (healthy/spicy/vegetarian/large shares; not_spicy: -spicy share)
       + w.good_request  * [good shop asked for and s is one]
+      + w.character     * sum_k taste[u, k] * character[s, k]   hidden shop character
+
+The last term is what no column of any sheet records: each shop has a hidden character on
+`CHARACTER_AXES` (how good the cooking is, its style: hearty and old-school or light and
+trendy); chains share their brand's character with some shop-level variation. Each person
+has a taste per axis (most like good cooking, people split on style). Only past choices
+reveal it, which is what user and shop embeddings (collaborative signals) are for.
 
 Choosing nothing has utility ``w.no_choice``. The person picks from the considered shops
 with softmax(U) including that outside option. A shop that breaks a hard filter (no meal
@@ -33,7 +40,7 @@ import numpy as np
 
 from nabiyam.domain.food import CATEGORIES, FOODS
 
-FORMULA_VERSION = "1.0"
+FORMULA_VERSION = "2.0"  # 2.0: hidden shop character × personal taste
 
 TIMES_OF_DAY: tuple[str, ...] = ("breakfast", "lunch", "snack", "dinner", "late_night")
 COMPANIONS: tuple[str, ...] = ("alone", "friends", "family")
@@ -66,6 +73,14 @@ AGE_CAT_MEAN = np.array([
     [0.7, 0.2, 0.2, 0.1, -0.2, 0.0, -0.2, -0.4, 0.0, 0.0],     # parent
 ])
 
+# Hidden shop character: axes, and how tastes and characters are spread in the population.
+CHARACTER_AXES: tuple[str, ...] = ("cooking", "style")
+TASTE_MEAN = np.array([0.5, 0.0])           # most people like good cooking; style splits them
+TASTE_SD = np.array([0.5, 1.0])
+BRAND_CHARACTER_SD = 0.8                    # a chain's character, shared by its shops
+CHAIN_SHOP_CHARACTER_SD = 0.5               # each chain shop's own deviation from its brand
+INDEPENDENT_CHARACTER_SD = float(np.hypot(BRAND_CHARACTER_SD, CHAIN_SHOP_CHARACTER_SD))
+
 FOOD_CAT = np.array([CAT_INDEX[f.category] for f in FOODS], dtype=np.int16)
 FOOD_FLAGS = np.array([[f.healthy, f.spicy, f.vegetarian, f.large_portion] for f in FOODS], dtype=bool)
 
@@ -89,6 +104,7 @@ class Weights:
     want_food_category: float = 0.8
     dietary: float = 1.2
     good_request: float = 1.5
+    character: float = 0.7
     no_choice: float = 2.5
 
     def to_dict(self) -> dict[str, float]:
@@ -100,6 +116,8 @@ class Weights:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown formula weights {sorted(unknown)}")
+        if "character" not in data:  # a world from before formula 2.0 has no shop character
+            data = {**data, "character": 0.0}
         return cls(**{k: float(v) for k, v in data.items()})
 
 
@@ -124,12 +142,14 @@ class ShopArrays:
     veg_share: np.ndarray
     large_share: np.ndarray
     min_price: np.ndarray
+    character: np.ndarray      # hidden [n, len(CHARACTER_AXES)] (zeros: no character)
 
     @classmethod
     def build(cls, ids: list[str], cat: np.ndarray, brand: np.ndarray, lat: np.ndarray, lon: np.ndarray,
               card: np.ndarray, good: np.ndarray, rating: np.ndarray, open_grid: np.ndarray,
-              menus: list[list[tuple[int, int, bool]]]) -> ShopArrays:
-        """`menus[i]` lists (food index, price, is_spicy) of shop i's items."""
+              menus: list[list[tuple[int, int, bool]]], character: np.ndarray | None = None) -> ShopArrays:
+        """`menus[i]` lists (food index, price, is_spicy) of shop i's items; `character` is the
+        hidden [n, len(CHARACTER_AXES)] character (None: all zero)."""
         n = len(ids)
         m = max((len(x) for x in menus), default=1) or 1
         prices = np.full((n, m), np.inf)
@@ -148,7 +168,9 @@ class ShopArrays:
                    prices=prices, foods=foods, n_items=n_items,
                    spicy_share=spicy.sum(1) / denom, healthy_share=flags[..., 0].sum(1) / denom,
                    veg_share=flags[..., 2].sum(1) / denom, large_share=flags[..., 3].sum(1) / denom,
-                   min_price=prices.min(1))
+                   min_price=prices.min(1),
+                   character=(np.zeros((n, len(CHARACTER_AXES))) if character is None
+                              else np.asarray(character, float).reshape(n, len(CHARACTER_AXES))))
 
 
 @dataclass
@@ -164,6 +186,11 @@ class UserArrays:
     tod_strength: np.ndarray
     good_aff: np.ndarray
     fav: np.ndarray            # bool [n, n_brands]
+    char_taste: np.ndarray | None = None  # [n, len(CHARACTER_AXES)]; None: all zero (no character)
+
+    def __post_init__(self) -> None:
+        if self.char_taste is None:
+            self.char_taste = np.zeros((len(self.ids), len(CHARACTER_AXES)))
 
 
 @dataclass
@@ -248,6 +275,8 @@ def utility(w: Weights, users: UserArrays, shops: ShopArrays, u: np.ndarray, s: 
             + d[:, 3] * shops.veg_share[s] + d[:, 4] * shops.large_share[s])
     x += w.dietary * diet
     x += w.good_request * (ctx.good_request & shops.good[s])
+    if w.character:
+        x += w.character * (users.char_taste[u] * shops.character[s]).sum(1)
     return x
 
 

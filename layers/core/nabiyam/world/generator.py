@@ -14,6 +14,7 @@ from nabiyam.domain.catalogue import Brand, MenuItem, Shop, User
 from nabiyam.world import io as wio
 from nabiyam.world.behaviour import Simulator, plan_sessions, world_time_range
 from nabiyam.world.catalogue_gen import make_catalogue
+from nabiyam.world.character import character_rows, character_tastes, shop_character
 from nabiyam.world.formula import FORMULA_VERSION, Weights
 from nabiyam.world.people import make_people
 from nabiyam.world.sizes import WorldSize, get_size
@@ -21,7 +22,7 @@ from nabiyam.world.tables import shop_arrays
 
 GENERATOR_VERSION = "1"
 _OUR_FILES = {f for f, _ in wio.SHEETS.values()} | {wio.SESSIONS_FILE, wio.IMPRESSIONS_FILE, wio.PREFERENCES_FILE,
-                                                     wio.WORKBOOK_FILE}
+                                                     wio.SHOP_CHARACTER_FILE, wio.WORKBOOK_FILE}
 
 
 def generate(size: str | WorldSize, seed: int, out_dir: str | Path, *, progress: bool = False,
@@ -36,16 +37,21 @@ def generate(size: str | WorldSize, seed: int, out_dir: str | Path, *, progress:
     out.mkdir(parents=True, exist_ok=True)
     w = weights or Weights()
     t0 = time.perf_counter()
-    rng_cat, rng_people, rng_plan = (np.random.default_rng(s) for s in np.random.SeedSequence([seed, 1]).spawn(3))
+    # the fourth stream (hidden character) leaves the first three exactly as before formula 2.0
+    rng_cat, rng_people, rng_plan, rng_char = (np.random.default_rng(s)
+                                               for s in np.random.SeedSequence([seed, 1]).spawn(4))
 
     cat = make_catalogue(rng_cat, spec.shops, spec.districts, spec.start)
     brands = [Brand(**b) for b in cat.brands]
     shops = [Shop(**s) for s in cat.shops]
     menus = [MenuItem(**m) for m in cat.menus]
     brand_index = {b.brand_id: i for i, b in enumerate(brands)}
-    sa = shop_arrays(shops, menus, brand_index)
+    character = shop_character(rng_char, np.array([brand_index.get(s.brand_id, -1) if s.brand_id else -1
+                                                   for s in shops]), len(brands))
+    sa = shop_arrays(shops, menus, brand_index, character)
 
     people = make_people(rng_people, spec.users, spec.districts, spec.start, [b.category for b in brands])
+    people.arrays.char_taste = character_tastes(rng_char, spec.users)
     # parameters are rounded when drawn and JSON floats round-trip exactly, so these arrays are
     # what the oracle rebuilds from preferences.jsonl (a test checks it to 2e-6)
     ua = people.arrays
@@ -87,6 +93,8 @@ def generate(size: str | WorldSize, seed: int, out_dir: str | Path, *, progress:
     wio.write_sheet(out, "menu", (m.model_dump() for m in menus))
     n_users = wio.write_sheet(out, "user", (User(**u).model_dump() for u in people.users))   # validated, streamed
     wio.write_jsonl(out / wio.PREFERENCES_FILE, people.preference_rows([b.brand_id for b in brands]))
+    wio.write_jsonl(out / wio.SHOP_CHARACTER_FILE,
+                    character_rows([s.shop_id for s in shops], [s.brand_id for s in shops], character))
     if spec.write_xlsx if write_xlsx is None else write_xlsx:
         wio.write_workbook(out)
     elif (out / wio.WORKBOOK_FILE).exists():

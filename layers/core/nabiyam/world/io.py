@@ -2,7 +2,7 @@
 
 A world directory holds the operator's sheets (one CSV per sheet, columns = the fields
 of the domain models, plus ``world.xlsx`` with the same sheets), the behaviour
-(``sessions.csv``, ``impressions.csv``), the hidden truth (``preferences.jsonl``) and the
+(``sessions.csv``, ``impressions.csv``), the hidden truth (``preferences.jsonl``, ``shop_character.jsonl``) and the
 manifest ``world.json``. Values: booleans ``true``/``false``, empty cell = none, dates
 ISO, datetimes ISO with ``+09:00``.
 """
@@ -34,6 +34,7 @@ SHEETS: dict[str, tuple[str, type]] = {
 SESSIONS_FILE = "sessions.csv"
 IMPRESSIONS_FILE = "impressions.csv"
 PREFERENCES_FILE = "preferences.jsonl"
+SHOP_CHARACTER_FILE = "shop_character.jsonl"  # hidden shop character (formula 2.0)
 MANIFEST_FILE = "world.json"
 WORKBOOK_FILE = "world.xlsx"
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)

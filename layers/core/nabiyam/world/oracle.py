@@ -30,17 +30,21 @@ from nabiyam.domain.hours import to_kst
 from nabiyam.world.formula import (CAT_INDEX, COMPANION_INDEX, DIETARY, FOOD_INDEX, Context, Weights, feasible,
                                    sigmoid, time_of_day, utility)
 from nabiyam.world.importer import read_sheets
-from nabiyam.world.reader import iter_preferences, read_manifest
+from nabiyam.world.character import character_matrix
+from nabiyam.world.reader import iter_preferences, iter_shop_character, read_manifest
 from nabiyam.world.records import Session
 from nabiyam.world.tables import shop_arrays, user_arrays
 
 
 class Oracle:
     def __init__(self, shops: list[Shop], menus: list[MenuItem], brand_ids: list[str], preferences: list[dict],
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None, shop_character: list[dict] | None = None) -> None:
+        """`preferences`: rows of preferences.jsonl; `shop_character`: rows of
+        shop_character.jsonl (the hidden shop character; None or missing shops: zero)."""
         self.weights = weights or Weights()
         brand_index = {b: i for i, b in enumerate(brand_ids)}
-        self.shops = shop_arrays(shops, menus, brand_index)
+        character = character_matrix(shop_character or [], [s.shop_id for s in shops])
+        self.shops = shop_arrays(shops, menus, brand_index, character)
         self.users = user_arrays(preferences, brand_index)
         self._shop_pos = {s: i for i, s in enumerate(self.shops.ids)}
         self._user_pos = {u: i for i, u in enumerate(self.users.ids)}
@@ -52,7 +56,7 @@ class Oracle:
         sheets = read_sheets(d)
         weights = Weights.from_dict(manifest["weights"]) if "weights" in manifest else None
         return cls(sheets.shops, sheets.menus, [b.brand_id for b in sheets.brands], list(iter_preferences(d)),
-                   weights)
+                   weights, list(iter_shop_character(d)))
 
     # -- lookups ------------------------------------------------------------------------
     def has_user(self, user_id: str) -> bool:

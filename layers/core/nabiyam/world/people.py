@@ -10,7 +10,7 @@ import numpy as np
 
 from nabiyam.domain.food import CATEGORIES
 from nabiyam.world.catalogue_gen import district_weights, point_in_district
-from nabiyam.world.formula import AGE_CAT_MEAN, AGE_GROUPS, CAT_INDEX, TIMES_OF_DAY, UserArrays
+from nabiyam.world.formula import AGE_CAT_MEAN, AGE_GROUPS, CAT_INDEX, CHARACTER_AXES, TIMES_OF_DAY, UserArrays
 
 # Spread of a person's category affinity around their age group's mean (the main personal
 # signal; `small` has ~40 sessions per person so a ranker can learn it).
@@ -46,6 +46,7 @@ class People:
                 "time_of_day_strength": float(a.tod_strength[i]),
                 "good_shop_affinity": float(a.good_aff[i]),
                 "favorite_brands": [brand_ids[j] for j in np.flatnonzero(a.fav[i])],
+                "character_taste": {k: float(a.char_taste[i, j]) for j, k in enumerate(CHARACTER_AXES)},
                 "time_of_day_habits": {t: float(self.tod_habits[i, j]) for j, t in enumerate(TIMES_OF_DAY)},
                 "activity": float(self.activity[i]),
             }

@@ -85,6 +85,17 @@ def iter_preferences(world_dir: str | Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
+def iter_shop_character(world_dir: str | Path) -> Iterator[dict[str, Any]]:
+    """Rows of ``shop_character.jsonl`` (none for a world from before formula 2.0)."""
+    path = Path(world_dir) / wio.SHOP_CHARACTER_FILE
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
 def read_world(world_dir: str | Path, *, behaviour: bool = False, preferences: bool = False) -> World:
     """Load a world directory; the operator sheets are validated like an import.
     `behaviour` / `preferences`: load those files now instead of on first access."""

@@ -9,10 +9,12 @@ import numpy as np
 from nabiyam.domain.catalogue import MenuItem, Shop
 from nabiyam.domain.food import CATEGORIES
 from nabiyam.world.catalogue_gen import grid_from_week
-from nabiyam.world.formula import AGE_GROUPS, CAT_INDEX, FOOD_INDEX, ShopArrays, UserArrays
+from nabiyam.world.formula import AGE_GROUPS, CAT_INDEX, CHARACTER_AXES, FOOD_INDEX, ShopArrays, UserArrays
 
 
-def shop_arrays(shops: list[Shop], menus: Iterable[MenuItem], brand_index: dict[str, int]) -> ShopArrays:
+def shop_arrays(shops: list[Shop], menus: Iterable[MenuItem], brand_index: dict[str, int],
+                character: np.ndarray | None = None) -> ShopArrays:
+    """`character`: the hidden [len(shops), len(CHARACTER_AXES)] shop character (None: zero)."""
     pos = {s.shop_id: i for i, s in enumerate(shops)}
     items: list[list[tuple[int, int, bool]]] = [[] for _ in shops]
     for m in menus:
@@ -27,7 +29,7 @@ def shop_arrays(shops: list[Shop], menus: Iterable[MenuItem], brand_index: dict[
         lat=np.array([s.lat for s in shops]), lon=np.array([s.lon for s in shops]),
         card=np.array([s.accepts_meal_card for s in shops], dtype=bool),
         good=np.array([s.is_good_shop for s in shops], dtype=bool),
-        rating=np.array([s.rating for s in shops]), open_grid=grid, menus=items)
+        rating=np.array([s.rating for s in shops]), open_grid=grid, menus=items, character=character)
 
 
 def user_arrays(prefs: list[dict], brand_index: dict[str, int]) -> UserArrays:
@@ -45,4 +47,6 @@ def user_arrays(prefs: list[dict], brand_index: dict[str, int]) -> UserArrays:
         dist_sens=np.array([p["distance_sensitivity"] for p in prefs], dtype=float),
         tod_strength=np.array([p["time_of_day_strength"] for p in prefs], dtype=float),
         good_aff=np.array([p["good_shop_affinity"] for p in prefs], dtype=float),
-        fav=fav)
+        fav=fav,
+        char_taste=np.array([[p.get("character_taste", {}).get(a, 0.0) for a in CHARACTER_AXES] for p in prefs],
+                            dtype=float).reshape(n, len(CHARACTER_AXES)))
