@@ -1,0 +1,78 @@
+"""A Llama-style causal LM the project builds itself (weights cannot be downloaded here):
+a byte-level BPE tokenizer trained with `tokenizers` on the project's Korean text, and a
+randomly initialised `LlamaForCausalLM` from a config. Saved as an ordinary Hugging Face
+model directory, so the job loads it exactly as it loads `skt/A.X-3.1-Light`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+# Chat format of the locally built tokenizer (a production model brings its own template).
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+SPECIAL_TOKENS = ["<|pad|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Sizes of a randomly initialised model (`--base tiny`, `--base random-1b`)."""
+
+    hidden: int
+    layers: int
+    heads: int
+    kv_heads: int
+    intermediate: int
+    vocab: int
+
+
+PRESETS: dict[str, Preset] = {
+    # CPU tests: trains and generates in seconds.
+    "tiny": Preset(hidden=64, layers=2, heads=4, kv_heads=2, intermediate=176, vocab=3000),
+    # GPU throughput runs (about 0.4 B parameters): big enough for bf16 / checkpointing to matter.
+    "random-400m": Preset(hidden=1024, layers=24, heads=16, kv_heads=8, intermediate=2816, vocab=8000),
+    # About 1.3 B parameters: a stand-in of the production model's depth for memory figures.
+    "random-1b": Preset(hidden=2048, layers=24, heads=16, kv_heads=8, intermediate=5632, vocab=8000),
+}
+
+
+def train_tokenizer(corpus: Iterable[str], vocab_size: int, out_dir: Path):  # noqa: ANN201 - PreTrainedTokenizerFast
+    """Byte-level BPE (no unknown characters, any Korean text round-trips) with the chat
+    template and special tokens; saved to `out_dir` and returned."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=2, special_tokens=SPECIAL_TOKENS,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator(corpus, trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|end|>", pad_token="<|pad|>")
+    fast.chat_template = CHAT_TEMPLATE
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fast.save_pretrained(out_dir)
+    return fast
+
+
+def build_random_model(preset: Preset, corpus: Iterable[str], out_dir: Path, seed: int) -> Path:
+    """Tokenizer + randomly initialised Llama model saved in `out_dir` (a base-model directory)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tok = train_tokenizer(corpus, preset.vocab, out_dir)
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=preset.hidden, intermediate_size=preset.intermediate,
+                         num_hidden_layers=preset.layers, num_attention_heads=preset.heads,
+                         num_key_value_heads=preset.kv_heads, max_position_embeddings=1024, rms_norm_eps=1e-6,
+                         tie_word_embeddings=True, bos_token_id=None, eos_token_id=tok.eos_token_id,
+                         pad_token_id=tok.pad_token_id)
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(config)
+    model.generation_config.pad_token_id = tok.pad_token_id
+    model.generation_config.eos_token_id = tok.eos_token_id
+    model.save_pretrained(out_dir)
+    return out_dir
