@@ -14,6 +14,7 @@ TRAINING_JOBS: dict[str, str] = {
     "nlu": "training_jobs.nlu.job",
     "ranker": "training_jobs.ranker",
     "lora": "training_jobs.lora.job",
+    "pipeline": "training_jobs.pipeline",
 }
 
 

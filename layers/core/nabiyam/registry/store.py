@@ -95,9 +95,12 @@ class DataWindow(BaseModel):
         if not sep:
             raise ValueError(f"data window {text!r} must look like YYYY-MM-DD..YYYY-MM-DD")
         try:
-            return cls(start=date.fromisoformat(start.strip()), end=date.fromisoformat(end.strip()))
+            a, b = date.fromisoformat(start.strip()), date.fromisoformat(end.strip())
         except ValueError as exc:
             raise ValueError(f"data window {text!r}: {exc}") from None
+        if b < a:
+            raise ValueError(f"data window {text!r} ends ({b}) before it starts ({a})")
+        return cls(start=a, end=b)
 
     @property
     def days(self) -> int:
