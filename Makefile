@@ -3,13 +3,14 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 SAM_VENV := .venv-sam
+BENCH_VENV := .venv-bench
 BIN := $(VENV)/bin
 WORLD_SIZE ?= small
 WORLD_SEED ?= 7
 DATA_DIR ?= var/world-$(WORLD_SIZE)
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(SAM_VENV)/bin:$(PATH)
 
-.PHONY: run test bench install sam-install clean up down world models sam-build
+.PHONY: run test bench bench-install install sam-install clean up down world models sam-build
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/dev.txt requirements/training.txt layers/runtime/requirements.txt layers/reporting/requirements.txt
@@ -35,8 +36,10 @@ run: install
 	$(BIN)/nabiyam models publish ranker artifacts/ranker --promote
 	$(BIN)/nabiyam serve
 
+# The world regenerates when its generator or formula changes (a stale world has an old formula).
+WORLD_SOURCES := $(shell find layers/core/nabiyam/world -name '*.py' 2>/dev/null)
 world: $(DATA_DIR)/world.json
-$(DATA_DIR)/world.json:
+$(DATA_DIR)/world.json: $(WORLD_SOURCES)
 	$(BIN)/nabiyam world generate --size $(WORLD_SIZE) --seed $(WORLD_SEED) --out $(DATA_DIR)
 
 # Models retrain when their training or feature code changes (a stale ranker would fall back).
@@ -53,8 +56,16 @@ test: install sam-install
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## make bench [QUICK=1]: every benchmarks/bench_*.py → benchmarks/results/latest.json + latest.md
-bench: install sam-install
+bench: install sam-install bench-install
 	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+# The peer rankers (LightGBM, pytorch-widedeep, DeepCTR-Torch) for bench_peers, in their own venv:
+# their torch/torchvision pair differs from the project's (see benchmarks/peers/requirements.txt).
+bench-install: $(BENCH_VENV)/.installed
+$(BENCH_VENV)/.installed: benchmarks/peers/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r benchmarks/peers/requirements.txt
+	touch $@
 
 up: install
 	$(BIN)/nabiyam local up
