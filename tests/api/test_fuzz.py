@@ -53,10 +53,12 @@ def test_openapi_is_complete_with_korean_examples(live_api: Any) -> None:
     spec = httpx.get(f"{live_api.base_url}/openapi.json").json()
     assert set(spec["paths"]) == {"/chat", "/recommendations", "/feedback", "/health"}
     schemas = spec["components"]["schemas"]
-    for name in ("ChatRequest", "ChatResponse", "ResponseFeedback", "InteractionFeedback", "RecommendationsRequest",
-                 "ErrorResponse", "FeedbackAccepted"):
+    # Dev (auth_mode=body) models require user_id; their names say so.
+    for name in ("DevChatRequest", "ChatResponse", "DevResponseFeedback", "DevLikeFeedback", "DevInteractionFeedback",
+                 "DevRecommendationsRequest", "ErrorResponse", "FeedbackAccepted"):
         assert schemas[name].get("examples"), name
-    assert "치킨" in str(schemas["ChatRequest"]["examples"])
+    assert "치킨" in str(schemas["DevChatRequest"]["examples"])
+    assert "user_id" in schemas["DevChatRequest"]["required"]
     assert set(spec["paths"]["/recommendations"]) == {"get", "post"}
     for path in ("/chat", "/feedback", "/recommendations"):
         responses = spec["paths"][path]["post"]["responses"]

@@ -4,6 +4,11 @@ Endpoint resolution, in order: ``AWS_ENDPOINT_URL`` (boto3 honours it natively, 
 local stack sets it for child processes), then the local-stack state file written by
 ``nabiyam local up``, then real AWS. Clients are cached per (service, endpoint) because
 building one costs milliseconds on a Lambda cold start.
+
+Two profiles of boto settings: inside an API request (``nabiyam.resilience.in_request()``)
+clients use :func:`nabiyam.resilience.boto_request_config` — bounded attempts and timeouts
+derived from the function's Timeout, so one call fits the request budget; elsewhere
+(jobs, CLI) the patient batch settings below.
 """
 
 from __future__ import annotations
@@ -47,34 +52,60 @@ def _session_kwargs(endpoint: str | None, region: str) -> tuple[tuple[str, Any],
     return tuple(sorted(kwargs.items()))
 
 
-_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=3, read_timeout=10,
-                 max_pool_connections=32)
+#: jobs and the CLI: patient (a job has minutes).
+BATCH_CONFIG = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=3, read_timeout=10,
+                      max_pool_connections=32)
+
+
+def _config(profile: str, budget_key: tuple[float, float, int]) -> Config:
+    if profile == "batch":
+        return BATCH_CONFIG
+    from nabiyam.resilience import boto_request_config
+
+    timeout, reserve, concurrency = budget_key
+    return boto_request_config(Settings(api_timeout_s=timeout, answer_reserve_s=reserve,
+                                        dependency_concurrency=concurrency))
 
 
 @lru_cache(maxsize=64)
-def _client(service: str, endpoint: str | None, region: str) -> Any:
+def _client(service: str, endpoint: str | None, region: str, profile: str = "batch",
+            budget_key: tuple[float, float, int] = (0, 0, 0)) -> Any:
     with _lock:  # boto3's default session is not thread-safe while creating clients
-        return boto3.session.Session().client(service, config=_CONFIG, **dict(_session_kwargs(endpoint, region)))
+        return boto3.session.Session().client(service, config=_config(profile, budget_key),
+                                              **dict(_session_kwargs(endpoint, region)))
 
 
 @lru_cache(maxsize=64)
-def _resource(service: str, endpoint: str | None, region: str) -> Any:
+def _resource(service: str, endpoint: str | None, region: str, profile: str = "batch",
+              budget_key: tuple[float, float, int] = (0, 0, 0)) -> Any:
     with _lock:
-        return boto3.session.Session().resource(service, config=_CONFIG, **dict(_session_kwargs(endpoint, region)))
+        return boto3.session.Session().resource(service, config=_config(profile, budget_key),
+                                                **dict(_session_kwargs(endpoint, region)))
+
+
+def _profile(settings: Settings) -> tuple[str, tuple[float, float, int]]:
+    from nabiyam.resilience import in_request
+
+    if in_request():
+        return "request", (settings.api_timeout_s, settings.answer_reserve_s, settings.dependency_concurrency)
+    return "batch", (0, 0, 0)
 
 
 def client(service: str, settings: Settings | None = None) -> Any:
     settings = settings or get_settings()
-    return _client(service, local_endpoint(settings), settings.region)
+    return _client(service, local_endpoint(settings), settings.region, *_profile(settings))
 
 
 def resource(service: str, settings: Settings | None = None) -> Any:
     settings = settings or get_settings()
-    return _resource(service, local_endpoint(settings), settings.region)
+    return _resource(service, local_endpoint(settings), settings.region, *_profile(settings))
 
 
 def reset_clients() -> None:
-    """Forget cached clients (tests that start a new local stack call this)."""
+    """Forget cached clients and dependency guards (tests that start a new local stack call this)."""
+    from nabiyam.resilience import reset_dependencies
+
     _client.cache_clear()
     _resource.cache_clear()
     _session_kwargs.cache_clear()
+    reset_dependencies()

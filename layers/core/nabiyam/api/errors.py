@@ -9,13 +9,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from nabiyam.api.schemas import ErrorBody, ErrorResponse, FieldProblem
 from nabiyam.chat.errors import ServiceError
+from nabiyam.domain.hours import TimeOutOfRange
 from nabiyam.observability import get_logger
 
 logger = get_logger("api")
-_TAGS = {"response", "interaction"}  # discriminator tags of the feedback union, not fields
+_TAGS = {"like", "dislike", "interaction"}  # discriminator tags of the feedback union, not fields
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": text}
@@ -65,7 +67,7 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
                               f"send the body as JSON with Content-Type: application/json (got {content_type!r})",
                               [FieldProblem(field="body", problem="Content-Type must be application/json")])
     problems: list[FieldProblem] = []
-    for err in errors[:20]:
+    for err in errors[:50]:
         name = field_name(tuple(err.get("loc", ())))
         msg = str(err.get("msg", "invalid"))
         if name == "body" and err.get("type") == "missing":
@@ -86,13 +88,35 @@ def _service(request: Request, exc: ServiceError) -> JSONResponse:
     return error_response(request, exc.status, exc.code, exc.message, fields, headers)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (a path may have one route per method)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match in (Match.FULL, Match.PARTIAL) and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
-    return error_response(request, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
-                          headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    message = str(exc.detail)
+    if exc.status_code == 405:
+        allow = allowed_methods(request)
+        headers["Allow"] = ", ".join(allow)
+        message = f"{request.method} is not allowed on {request.url.path}; use {' or '.join(allow)}"
+    return error_response(request, exc.status_code, codes.get(exc.status_code, "http_error"), message,
+                          headers=headers or None)
+
+
+def _time_range(request: Request, exc: TimeOutOfRange) -> JSONResponse:
+    return error_response(request, 422, "validation_error", f"context.at: {exc}",
+                          [FieldProblem(field="context.at", problem=str(exc))])
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(ServiceError, _service)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(TimeOutOfRange, _time_range)  # type: ignore[arg-type]

@@ -5,16 +5,23 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
+from nabiyam import aws
 from nabiyam.chat.pipeline import ChatPipeline
 from nabiyam.feedback.service import FeedbackService
+from nabiyam.resilience import Dependency, DependencyUnavailable, dependency
 from nabiyam.runtime import Runtime
 from nabiyam.settings import Settings
-from nabiyam.storage.conversations import ConversationStore
+from nabiyam.storage.conversations import ConversationStore, DurableConversationLog
 from nabiyam.storage.feedback import FeedbackStore
+from nabiyam.storage.spool import Spool
 
-STACK_CHECK_TTL_S = 15.0
+#: /health is polled; a probe result is reused this long (so "degraded" shows within ~2 s).
+STACK_CHECK_TTL_S = 1.0
+_PROBES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="health-probe")
 
 
 @dataclass
@@ -23,15 +30,20 @@ class Services:
     runtime: Runtime
     pipeline: ChatPipeline
     feedback: FeedbackService
+    conversation_log: DurableConversationLog | None = None
+    spool: Spool | None = None
     _stack: tuple[float, dict[str, str]] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, runtime: Runtime) -> Services:
-        conversations = ConversationStore(settings)
-        pipeline = ChatPipeline(runtime, conversations, experiment=settings.experiment_name,
+        spool = Spool(settings.spool_path)
+        dynamodb, s3 = dependency("dynamodb", settings), dependency("s3", settings)
+        log = DurableConversationLog(ConversationStore(settings), spool, dynamodb)
+        pipeline = ChatPipeline(runtime, log, experiment=settings.experiment_name,
                                 treatment_share=settings.treatment_share)
-        return cls(settings, runtime, pipeline, FeedbackService(FeedbackStore(settings), conversations))
+        feedback = FeedbackService(FeedbackStore(settings), log, spool=spool, dynamodb=dynamodb, s3=s3)
+        return cls(settings, runtime, pipeline, feedback, log, spool)
 
     def stack_status(self, check: Callable[[Settings], dict[str, str]] | None = None) -> dict[str, str]:
         """Reachability of the tables/bucket the API writes to, cached briefly (health is polled)."""
@@ -44,21 +56,30 @@ class Services:
         return status
 
 
-def probe_stack(settings: Settings) -> dict[str, str]:
-    from nabiyam import aws
-
-    out: dict[str, str] = {}
-    for name in (settings.conversations_table, settings.feedback_table):
-        try:
-            aws.client("dynamodb", settings).describe_table(TableName=name)
-            out[f"dynamodb:{name}"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - report, don't raise: this is the health check
-            out[f"dynamodb:{name}"] = f"unavailable: {type(exc).__name__}"
+def _probe(dep: Dependency, fn: Callable[[], Any], timeout: float) -> str:
+    state = dep.status()
+    if state.state == "open":
+        return f"unavailable: circuit open after {state.consecutive_failures} failures ({state.last_error})"
     try:
-        aws.client("s3", settings).head_bucket(Bucket=settings.learning_data_bucket)
-        out[f"s3:{settings.learning_data_bucket}"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        out[f"s3:{settings.learning_data_bucket}"] = f"unavailable: {type(exc).__name__}"
-    return out
+        dep.call(fn, timeout=timeout)
+    except DependencyUnavailable as exc:
+        return f"unavailable: {exc.reason}"
+    except Exception as exc:  # noqa: BLE001 - report, don't raise: this is the health check
+        return f"unavailable: {type(exc).__name__}"
+    return "ok"
 
 
+def probe_stack(settings: Settings) -> dict[str, str]:
+    """Each resource probed at once, each with `health_probe_timeout_s` (so /health answers in ~1 s)."""
+    timeout = settings.health_probe_timeout_s
+    dynamodb, s3 = dependency("dynamodb", settings), dependency("s3", settings)
+    probes: dict[str, tuple[Dependency, Callable[[], Any]]] = {
+        f"dynamodb:{name}": (dynamodb, lambda name=name: aws.client("dynamodb", settings).describe_table(TableName=name))
+        for name in (settings.conversations_table, settings.feedback_table)}
+    probes[f"s3:{settings.learning_data_bucket}"] = (
+        s3, lambda: aws.client("s3", settings).head_bucket(Bucket=settings.learning_data_bucket))
+    import contextvars
+
+    futures = {name: _PROBES.submit(contextvars.copy_context().run, _probe, dep, fn, timeout)
+               for name, (dep, fn) in probes.items()}
+    return {name: future.result() for name, future in futures.items()}

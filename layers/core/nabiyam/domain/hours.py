@@ -54,8 +54,27 @@ def format_hours(week: Week) -> str:
     return "; ".join(parts)
 
 
+class TimeOutOfRange(ValueError):
+    """A datetime that cannot be expressed in Seoul time (e.g. 9999-12-31T23:59-12:00)."""
+
+
 def to_kst(at: datetime) -> datetime:
-    return at.replace(tzinfo=KST) if at.tzinfo is None else at.astimezone(KST)
+    """`at` in Asia/Seoul (naive datetimes are Seoul time already).
+
+    >>> to_kst(datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)).isoformat()
+    '2026-11-30T12:00:00+09:00'
+    >>> try:
+    ...     to_kst(datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-12))))
+    ... except TimeOutOfRange as exc:
+    ...     print(exc)
+    9999-12-31 23:59:00-12:00 is outside the range Seoul time can express
+    """
+    if at.tzinfo is None:
+        return at.replace(tzinfo=KST)
+    try:
+        return at.astimezone(KST)
+    except OverflowError as exc:
+        raise TimeOutOfRange(f"{at} is outside the range Seoul time can express") from exc
 
 
 def is_open(week: Week, at: datetime) -> bool:

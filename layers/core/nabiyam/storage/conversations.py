@@ -4,6 +4,11 @@ Written with exactly one `PutItem` on the /chat hot path (no read-modify-write);
 S3 learning-data copy is produced later by a job (`export_day`: a filtered scan, one
 JSON Lines object per day with a fixed name, so a re-run replaces it). Keys:
 PK `conversation_id`; GSI `by_user` = `user_id` + `created_at`.
+
+On the request path the store is wrapped by :class:`DurableConversationLog`: a write the
+table does not take within the request budget goes to the durable spool
+(`nabiyam.storage.spool`) and :meth:`ConversationStore.reconcile` (the reconcile job)
+stores it later; reads fall back to the spool, so feedback on a spooled turn is accepted.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr
 from pydantic import BaseModel, Field
 
+from nabiyam.resilience import Dependency, is_outage
 from nabiyam.settings import Settings, get_settings
 from nabiyam.storage.blobs import BlobStore
 from nabiyam.storage.dynamo import TableRepository
 from nabiyam.storage.jsonl import JsonlWriter
+from nabiyam.storage.spool import Spool
 
 LEARNING_PREFIX = "conversations"
 
@@ -77,3 +84,55 @@ class ConversationStore:
         writer = JsonlWriter(BlobStore(self.settings.learning_data_bucket, self.settings), LEARNING_PREFIX)
         records = [{**r.model_dump(mode="json"), "type": "conversation"} for r in self.on_day(day)]
         return writer.write(records, date.fromisoformat(day), name="conversations")
+
+    def reconcile(self, spool: Spool) -> list[str]:
+        """Store every spooled turn (a plain put: replays are idempotent); returns their days."""
+        with spool.draining("conversations") as entries:
+            days = []
+            for entry in entries:
+                record = ConversationRecord.model_validate(entry.record)
+                self.put(record)
+                days.append(record.day)
+        return days
+
+
+class ConversationSpooled(RuntimeError):
+    """The table did not take the write in time; the turn is safe in the spool."""
+
+
+class DurableConversationLog:
+    """The conversation log of the request path: table first (within the budget), spool on outage.
+
+    The chat pipeline calls :meth:`put` (a :class:`ConversationSpooled` tells it the write
+    was spooled), the feedback service calls :meth:`get`.
+    """
+
+    def __init__(self, store: ConversationStore, spool: Spool, dynamodb: Dependency) -> None:
+        self.store = store
+        self.spool = spool
+        self.dynamodb = dynamodb
+
+    def put(self, record: ConversationRecord) -> None:
+        try:
+            self.dynamodb.call(self.store.put, record)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self.spool.append("conversations", record.conversation_id, record.model_dump(mode="json"))
+            raise ConversationSpooled(f"conversation {record.conversation_id} spooled: {exc}") from exc
+
+    def get(self, conversation_id: str) -> ConversationRecord | None:
+        """The turn from the table, else from the spool; raises the outage if neither has it."""
+        try:
+            found = self.dynamodb.call(self.store.get, conversation_id)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            spooled = self.spool.find("conversations", conversation_id)
+            if spooled is None:
+                raise
+            return ConversationRecord.model_validate(spooled)
+        if found is None:
+            spooled = self.spool.find("conversations", conversation_id)
+            return ConversationRecord.model_validate(spooled) if spooled is not None else None
+        return found
