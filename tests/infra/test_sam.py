@@ -34,7 +34,7 @@ def test_sam_validate_lint() -> None:
 def test_every_function_has_core_and_runtime_layers_and_jobs_have_reporting() -> None:
     layers = function_layers(load_template(REPO / "template.yaml"))
     assert set(layers) == {"ApiFunction", "DailyMetricsFunction", "WeeklyReportFunction", "RetrainTriggerFunction",
-                           "ExportLogsFunction"}
+                           "ExportLogsFunction", "ReconcileFunction"}
     for fn, fn_layers in layers.items():
         assert fn_layers[:2] == ["CoreLayer", "RuntimeLayer"], fn
     assert "ReportingLayer" not in layers["ApiFunction"]  # pandas/matplotlib stay out of the API's cold start

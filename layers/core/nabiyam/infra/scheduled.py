@@ -30,6 +30,7 @@ JOB_MODULES: dict[str, str] = {
     "weekly_report": "nabiyam.jobs.weekly_report",
     "retrain_trigger": "nabiyam.jobs.retrain_trigger",
     "export_logs": "nabiyam.jobs.export_logs",
+    "reconcile": "nabiyam.jobs.reconcile",
 }
 
 

@@ -73,12 +73,14 @@ class Spool:
             raise ValueError(f"unknown spool kind {kind!r}; known: {', '.join(KINDS)}")
         return self.directory / f"{kind}.jsonl"
 
-    def append(self, kind: str, key: str, record: dict[str, Any]) -> None:
-        """Keep `record` durably; raises OSError only when the file cannot be written."""
+    def append(self, kind: str, key: str, record: dict[str, Any], *, announce: bool = True) -> None:
+        """Keep `record` durably; raises OSError only when the file cannot be written.
+        `announce=False`: no log line (the reconcile function re-spooling what a log line carried)."""
         entry = {"kind": kind, "key": key, "record": record,
                  "spooled_at": datetime.now(KST).isoformat(timespec="milliseconds")}
-        # The AWS path: a subscription filter on the log group replays this line.
-        logger.warning("write spooled for reconciliation", extra={"spool": kind, "spool_key": key, "record": record})
+        if announce:  # the AWS path: a subscription filter on the API's log group replays this line
+            logger.warning("write spooled for reconciliation",
+                           extra={"spool": kind, "spool_key": key, "record": record})
         with self._lock:
             self._recent[(kind, key)] = record
             while len(self._recent) > self._recent_size:
