@@ -124,10 +124,20 @@ def _check_page(context: object, base: str, rel: str, viewport: str, screenshots
     host = urlparse(base).netloc
     page.on("console", lambda m: check.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: check.console_errors.append(str(e)))
-    page.on("requestfailed", lambda r: check.failed_requests.append(f"{r.url} ({r.failure})"))
+    page.on("requestfailed", lambda r: check.failed_requests.append(f"{r.url} ({r.failure})")
+            if urlparse(r.url).netloc == host else None)
     page.on("response", lambda r: check.failed_requests.append(f"{r.url} HTTP {r.status}") if r.status >= 400 else None)
-    page.on("request", lambda r: check.external_requests.append(r.url)
-            if urlparse(r.url).netloc not in (host, "") and not r.url.startswith("data:") else None)
+
+
+    def only_local(route: object) -> None:  # never let a page reach the network: record and abort
+        url = route.request.url  # type: ignore[attr-defined]
+        if urlparse(url).netloc == host or url.startswith("data:"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            check.external_requests.append(url)
+            route.abort("blockedbyclient")  # type: ignore[attr-defined]
+
+    page.route("**/*", only_local)
     if redirects:  # the root index.html: a meta refresh to the current week; check it lands there
         with page.expect_navigation(url="**/reports/**/index.html", timeout=TIMEOUT_MS, wait_until="load"):
             page.goto(base + rel, wait_until="commit", timeout=TIMEOUT_MS)
