@@ -10,7 +10,7 @@ WORLD_SEED ?= 7
 DATA_DIR ?= var/world-$(WORLD_SIZE)
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(SAM_VENV)/bin:$(PATH)
 
-.PHONY: run test bench bench-install install sam-install clean up down world models sam-build
+.PHONY: run test bench browser screenshots bench-install install sam-install clean up down world models sam-build
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/dev.txt requirements/training.txt layers/runtime/requirements.txt layers/reporting/requirements.txt
@@ -51,9 +51,23 @@ artifacts/nlu/model.onnx: $(NLU_SOURCES)
 artifacts/ranker/model.onnx: $(DATA_DIR)/world.json $(RANKER_SOURCES)
 	$(BIN)/nabiyam train ranker --world $(DATA_DIR) --out artifacts/ranker
 
-## make test: install what tests need (app + SAM CLI) and run the whole suite
-test: install sam-install
+## make test: install what tests need (app + SAM CLI + Chromium) and run the whole suite
+test: install sam-install browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+## make browser: Debian's chromium for the dashboard's browser checks (Playwright drives it and never
+## downloads a browser); installed with apt-get when /usr/bin/chromium is missing (needs root, as in CI).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+## make screenshots: build the dashboard site (SITE_DIR), open every page in headless Chromium at desktop and
+## phone width (fails on console errors / failed requests) and write a PNG of each to SCREENSHOTS_DIR.
+SITE_DIR ?= var/site
+SCREENSHOTS_DIR ?= var/screenshots
+screenshots: install browser
+	$(BIN)/nabiyam dashboard build --out $(SITE_DIR) $(DASHBOARD_ARGS)
+	$(BIN)/python -m dashboard_site.browser $(SITE_DIR) --screenshots $(SCREENSHOTS_DIR)
 
 ## make bench [QUICK=1]: every benchmarks/bench_*.py → benchmarks/results/latest.json + latest.md
 bench: install sam-install bench-install
