@@ -232,20 +232,56 @@ class ExperimentRow(BaseModel):
 class RegistryEvent(BaseModel):
     at: datetime
     model: str
-    action: Literal["promote", "rollback"]
+    action: Literal["promote", "rollback", "reject"]
     version: str
     previous_version: str | None = None
     reason: str = ""
 
     @property
     def action_label(self) -> str:
-        return {"promote": "승격", "rollback": "롤백"}[self.action]
+        return {"promote": "승격", "rollback": "롤백", "reject": "승격 거절"}[self.action]
+
+
+class IntervalRow(BaseModel):
+    """One metric of a champion/challenger comparison: both models and the difference, with 95 % intervals."""
+
+    metric: str
+    production: float
+    candidate: float
+    diff: float
+    diff_low: float
+    diff_high: float
+    verdict: Literal["candidate", "production", "tie"]
+
+    @property
+    def verdict_label(self) -> str:
+        return {"candidate": "도전 모델이 더 좋음", "production": "현재 모델이 더 좋음", "tie": "차이 없음 (잡음 범위)"}[self.verdict]
+
+
+class ComparisonRow(BaseModel):
+    """The newest offline comparison of a candidate model with production (the registry's evidence)."""
+
+    model: str
+    created_at: datetime
+    production_version: str | None
+    candidate_version: str
+    decision: Literal["promote", "reject"]
+    primary_metric: str
+    held_out: str = Field(description="e.g. '2026-10-26 – 2026-11-01, 1,234 turns'")
+    metrics: list[IntervalRow] = Field(default_factory=list)
+    failed_gates: list[str] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list)
+
+    @property
+    def decision_label(self) -> str:
+        return {"promote": "승격", "reject": "거절"}[self.decision]
 
 
 class AiView(BaseModel):
     models: list[ModelVersionRow] = Field(default_factory=list)
     experiments: list[ExperimentRow] = Field(default_factory=list)
     registry: list[RegistryEvent] = Field(default_factory=list)
+    comparisons: list[ComparisonRow] = Field(default_factory=list)
     weekly_eval: list[DailyValue] = Field(default_factory=list, description="mean evaluation score per past week start")
 
 
