@@ -1,0 +1,284 @@
+"""Teacher → student: the LoRA teacher labels the day's low-confidence logged utterances for
+the small ONNX NLU, behind two filters and a gate.
+
+1. **Read** the day's conversation turns from the learning-data lake
+   (``s3://<learning>/conversations/dt=YYYY-MM-DD/*.jsonl``, rows of
+   :class:`~nabiyam.storage.conversations.ConversationRecord`) and keep the utterances the
+   deployed NLU was unsure of (answered by the rules fallback, or confidence below a bound).
+2. **Label** them with a :class:`Labeller` (the LoRA teacher, or any other labeller).
+3. **Vet** each label: it must be schema-valid (spans point at their words) and consistent
+   with the deterministic normalizers (money, foods, places, …; see `schema.inconsistencies`).
+4. **Gate**: train the student twice, without and with the vetted labels (same seed, same
+   generated data), and score both on the world's labelled utterances (held-out requests
+   whose truth the world knows). The labels are accepted only if the student with them is
+   not worse than without, within `tolerance`, both as a model alone and as the deployed
+   model-or-rules pipeline. A teacher none of whose labels survive the checks is rejected.
+5. **Write** accepted labels where the next pipeline run reads them
+   (``s3://<learning>/nlu-teacher-labels/dt=D/labels.jsonl`` and a local copy; the NLU job
+   takes them with ``--extra-data``) and a report of every decision.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from nabiyam.storage.conversations import LEARNING_PREFIX, ConversationRecord
+from training_jobs.lora.schema import as_training_row, inconsistencies, parse_answer, target_json
+
+TEACHER_LABELS_PREFIX = "nlu-teacher-labels"
+DEFAULT_MAX_CONFIDENCE = 0.7
+# Paired difference allowed between the two students (same eval items, same seed). Retraining
+# the quick student with another seed moves its score on ~150 world requests by up to about one
+# point, so a smaller bound would reject good labels on noise alone; a poor teacher costs far more.
+DEFAULT_TOLERANCE = 0.01
+
+
+class Labeller(Protocol):
+    """Anything that writes the NLU JSON (the teacher's answer format) for utterances."""
+
+    name: str
+
+    def label(self, texts: Sequence[str]) -> list[str]: ...
+
+
+# ------------------------------------------------------------------ 1. read the lake
+@dataclass
+class LoggedDay:
+    day: date
+    records: list[ConversationRecord]
+    unreadable: list[str] = field(default_factory=list)
+
+
+def read_logged(day: date, settings: Any = None) -> LoggedDay:
+    """The day's logged turns from the lake; lines that are not conversation records are
+    reported (file:line and why), never silently dropped, never fatal."""
+    from nabiyam.settings import get_settings
+    from nabiyam.storage.blobs import BlobStore
+
+    settings = settings or get_settings()
+    store = BlobStore(settings.learning_data_bucket, settings)
+    out = LoggedDay(day, [])
+    for blob in store.list(f"{LEARNING_PREFIX}/dt={day.isoformat()}/"):
+        for n, line in enumerate(store.get_bytes(blob.key).decode("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                if raw.get("type", "conversation") != "conversation":
+                    continue
+                out.records.append(ConversationRecord.model_validate(raw))
+            except (json.JSONDecodeError, ValidationError, AttributeError) as exc:
+                out.unreadable.append(f"{blob.key}:{n}: {str(exc).splitlines()[0]}")
+    return out
+
+
+def low_confidence(records: Sequence[ConversationRecord], max_confidence: float = DEFAULT_MAX_CONFIDENCE) -> list[str]:
+    """Distinct utterances the deployed NLU was unsure of: answered by the rules fallback, or
+    below `max_confidence`. First occurrence order."""
+    seen: dict[str, None] = {}
+    for r in records:
+        text = r.message.strip()
+        if text and (r.nlu.get("source") == "rules" or r.nlu_confidence < max_confidence):
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+# ------------------------------------------------------------------ 2-3. label and vet
+@dataclass
+class Vetted:
+    kept: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]  # {"text", "answer", "why"}
+
+
+def vet(texts: Sequence[str], answers: Sequence[str]) -> Vetted:
+    """Keep the labels that are schema-valid and consistent with the normalizers."""
+    kept, rejected = [], []
+    for text, answer in zip(texts, answers, strict=True):
+        parsed = parse_answer(answer, text)
+        if parsed.answer is None:
+            rejected.append({"text": text, "answer": answer, "why": parsed.problems[:3]})
+            continue
+        problems = inconsistencies(text, parsed.answer)
+        if problems:
+            rejected.append({"text": text, "answer": answer, "why": problems[:3]})
+        else:
+            kept.append(as_training_row(text, parsed.answer))
+    return Vetted(kept, rejected)
+
+
+class TruthLabeller:
+    """Labels from known truth (e.g. the world's requests): the best a teacher could do."""
+
+    name = "truth"
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.by_text = {r["text"]: r for r in rows}
+
+    def label(self, texts: Sequence[str]) -> list[str]:
+        return [target_json(self.by_text[t]) if t in self.by_text else "" for t in texts]
+
+
+class LoraTeacher:
+    """The trained LoRA artifact (`nabiyam train lora`) as a labeller: base + adapter, merged."""
+
+    def __init__(self, artifact: Path, device: str = "auto", max_new_tokens: int = 160, batch_size: int = 16) -> None:
+        from training_jobs.lora import lm
+        from training_jobs.lora.trainer import ADAPTER_DIR, MANIFEST_FILE
+
+        manifest_path = Path(artifact) / MANIFEST_FILE
+        if not manifest_path.exists():
+            raise lm.LoraJobError(f"{artifact} is not a LoRA artifact (no {MANIFEST_FILE}); run `nabiyam train lora`")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if "nlu" not in manifest.get("tasks", []):
+            raise lm.LoraJobError(f"{artifact} was not trained on the nlu task (tasks: {manifest.get('tasks')})")
+        base = Path(artifact) / manifest["base"] if manifest.get("base_preset") else manifest["base"]
+        self.name = f"lora:{manifest['version']}"
+        self.device = lm.pick_device(device)
+        bf16 = manifest.get("dtype") == "bfloat16" and self.device.type == "cuda"
+        self.tok = lm.load_tokenizer(Path(artifact) / ADAPTER_DIR)
+        self.model = lm.merge(lm.reload_adapter(base, Path(artifact) / ADAPTER_DIR, self.device, bf16))
+        self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
+
+    def label(self, texts: Sequence[str]) -> list[str]:
+        from training_jobs.lora import lm
+
+        return lm.generate(self.model, self.tok, "nlu", list(texts), self.device, self.max_new_tokens,
+                           self.batch_size)
+
+
+# ------------------------------------------------------------------ 4. the gate
+def _score(report: dict[str, Any]) -> float:
+    return 0.5 * (report["intent_accuracy"] + report["filter_exact_match"])
+
+
+class NluStudent:
+    """Trains the real NLU student (training_jobs.nlu, quick settings) with optional extra rows
+    and scores it on labelled rows, as a model alone and as the model-or-rules pipeline."""
+
+    def __init__(self, workdir: Path, eval_rows: Sequence[dict[str, Any]], nlu_args: Sequence[str] = ("--quick",),
+                 seed: int = 13) -> None:
+        self.workdir, self.eval_rows, self.seed = Path(workdir), list(eval_rows), seed
+        self.nlu_args = [*nlu_args, "--no-progress", "--seed", str(seed)]
+        self._baseline: dict[str, Any] | None = None
+
+    def scores(self, extra: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
+        from nabiyam.nlu.onnx_model import OnnxNlu
+        from nabiyam.nlu.service import NluService
+        from training_jobs.nlu.evaluate import evaluate
+        from training_jobs.nlu.job import add_arguments
+        from training_jobs.nlu.trainer import train_and_export
+
+        if extra is None and self._baseline is not None:
+            return self._baseline
+        name = "with-teacher" if extra else "without-teacher"
+        argv = list(self.nlu_args)
+        if extra:
+            path = self.workdir / "teacher_labels.jsonl"
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in extra), encoding="utf-8")
+            argv += ["--extra-data", str(path)]
+        parser = argparse.ArgumentParser()
+        add_arguments(parser)
+        args = parser.parse_args(argv)
+        args.handwritten = None
+        out = self.workdir / name
+        metrics = train_and_export(args, out)
+        model = OnnxNlu(out)
+        model_only = evaluate(self.eval_rows, NluService(model, threshold=0.0).parse)
+        pipeline = evaluate(self.eval_rows, NluService(model, threshold=metrics["threshold"]).parse)
+        result = {"model": {k: model_only[k] for k in ("n", "intent_accuracy", "filter_exact_match")},
+                  "pipeline": {k: pipeline[k] for k in ("n", "intent_accuracy", "filter_exact_match")},
+                  "extra_rows": len(extra or [])}
+        result["model"]["score"], result["pipeline"]["score"] = _score(model_only), _score(pipeline)
+        if extra is None:
+            self._baseline = result
+        return result
+
+
+@dataclass
+class GateResult:
+    accepted: bool
+    reason: str
+    without: dict[str, Any] | None = None
+    with_teacher: dict[str, Any] | None = None
+    tolerance: float = DEFAULT_TOLERANCE
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "reason": self.reason, "tolerance": self.tolerance,
+                "without_teacher": self.without, "with_teacher": self.with_teacher}
+
+
+def gate(kept: Sequence[dict[str, Any]], student: Callable[[Sequence[dict[str, Any]] | None], dict[str, Any]],
+         tolerance: float = DEFAULT_TOLERANCE, min_labels: int = 1) -> GateResult:
+    """Accept the teacher's vetted labels only if the student trained with them is not worse."""
+    if len(kept) < min_labels:
+        return GateResult(False, f"only {len(kept)} label(s) passed the schema and normalizer checks "
+                                 f"(need {min_labels}): the teacher is not good enough to learn from", tolerance=tolerance)
+    without = student(None)
+    with_teacher = student(list(kept))
+    worse = [f"{view}: {with_teacher[view]['score']:.4f} < {without[view]['score']:.4f} - {tolerance}"
+             for view in ("model", "pipeline") if with_teacher[view]["score"] < without[view]["score"] - tolerance]
+    if worse:
+        return GateResult(False, "the student is worse with the teacher's labels (" + "; ".join(worse) + ")",
+                          without, with_teacher, tolerance)
+    return GateResult(True, f"the student is not worse with {len(kept)} teacher label(s)", without, with_teacher,
+                      tolerance)
+
+
+# ------------------------------------------------------------------ 5. the whole command
+@dataclass
+class TeachReport:
+    day: str
+    logged: int
+    unreadable: list[str]
+    low_confidence: int
+    teacher: str | None
+    kept: int = 0
+    rejected: int = 0
+    rejected_examples: list[dict[str, Any]] = field(default_factory=list)
+    gate: dict[str, Any] | None = None
+    labels_key: str | None = None
+    labels_file: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def teach(day: date, labeller: Labeller | None, eval_rows: Sequence[dict[str, Any]], out: Path, *,
+          max_confidence: float = DEFAULT_MAX_CONFIDENCE, tolerance: float = DEFAULT_TOLERANCE,
+          student: Callable[[Sequence[dict[str, Any]] | None], dict[str, Any]] | None = None,
+          settings: Any = None, limit: int | None = None) -> TeachReport:
+    """Read → select → label → vet → gate → write; returns (and writes) the report."""
+    from nabiyam.settings import get_settings
+    from nabiyam.storage.blobs import BlobStore
+    from nabiyam.storage.jsonl import JsonlWriter
+
+    settings = settings or get_settings()
+    logged = read_logged(day, settings)
+    eval_texts = {r["text"] for r in eval_rows}
+    texts = [t for t in low_confidence(logged.records, max_confidence) if t not in eval_texts][:limit]
+    report = TeachReport(day.isoformat(), len(logged.records), logged.unreadable, len(texts),
+                         labeller.name if labeller else None)
+    out.mkdir(parents=True, exist_ok=True)
+    if labeller is not None and texts:
+        vetted = vet(texts, labeller.label(texts))
+        report.kept, report.rejected, report.rejected_examples = len(vetted.kept), len(vetted.rejected), vetted.rejected[:20]
+        student = student or NluStudent(out / "students", eval_rows)
+        result = gate(vetted.kept, student, tolerance)
+        report.gate = result.as_dict()
+        if result.accepted:
+            path = out / "teacher_labels.jsonl"
+            path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in vetted.kept), encoding="utf-8")
+            report.labels_file = str(path)
+            writer = JsonlWriter(BlobStore(settings.learning_data_bucket, settings), TEACHER_LABELS_PREFIX)
+            report.labels_key = writer.write(vetted.kept, day, name="labels")
+    (out / "teach_report.json").write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return report
