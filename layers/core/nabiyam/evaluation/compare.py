@@ -119,7 +119,7 @@ def _diversity(categories: list[str]) -> float:
 
 def score_turns(rec: Ranker, turns: Sequence[LoggedTurn]) -> TurnScores:
     """Re-rank every held-out turn: the shown set (decision metrics) and the model's own top 5."""
-    from nabiyam.chat.pipeline import effective_budget, hard_filter_violations
+    from nabiyam.safety.hard_filters import AnswerRequest, shop_violations
 
     n = len(turns)
     auc, ndcg, hit, div, lat = (np.full(n, np.nan) for _ in range(5))
@@ -138,8 +138,10 @@ def score_turns(rec: Ranker, turns: Sequence[LoggedTurn]) -> TurnScores:
         result = rec.recommend(t.user_id, t.filters, t.context, semantic_query=t.semantic_query, k=K)
         lat[i] = (time.perf_counter() - started) * 1000
         items = list(result.items)[:K]
-        budget = effective_budget(t.filters, t.context)
-        violations += sum(bool(hard_filter_violations(item, budget)) for item in items)
+        lat_o, lon_o = getattr(result, "origin_lat", None), getattr(result, "origin_lon", None)
+        check = AnswerRequest(t.filters, t.context, t.at, (lat_o, lon_o) if lat_o is not None and lon_o is not None
+                              else None)
+        violations += sum(bool(shop_violations(item, check, cat)) for item in items)
         ids = [item.shop_id for item in items]
         top.append(ids)
         if t.chosen is not None:

@@ -1,0 +1,171 @@
+"""The learning loop end to end on the tiny world, against the truth.
+
+Two weeks of simulated traffic go through the real Lambda handler (served by the funnel blend),
+the export job writes the lake. The "old production" is a ranker trained on the first three
+days with shuffled labels (a deliberately weak model). Then: the retrain trigger fires on the
+new window and records why → the pipeline trains from the lake → the candidate is evaluated on
+the held-out days (session bootstrap) and against the world's oracle → promoted → a running
+API (uvicorn, real HTTP) serves it without restart → a second, shuffled-label candidate is
+rejected with its stored reason → rollback restores the old version in the running API.
+
+Tolerances: the decision is the interval rule itself (95 % session-bootstrap interval of the
+NDCG@5 difference above 0 to promote); the oracle's verdict uses the same rule on the true
+choice rates of 150 held-out simulated requests, and the test requires the two to agree — the
+point of the oracle. Sizes are the smallest that keep both verdicts clear on this world
+(25 sessions a day; a shuffled-label model is far from a trained one).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+START = date(2026, 3, 16)  # the tiny world's own history covers 2026-03-02 .. 03-15
+DAYS = 14
+PER_DAY = 25
+SEED = 11
+
+pytestmark = pytest.mark.xdist_group("learning-loop")
+
+
+def _serve(app: Any) -> tuple[str, Any, threading.Thread]:
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(500):  # bounded: 10 s
+        if server.started:
+            break
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def _served_ranker(http: httpx.Client, user: str = "u_000001") -> str:
+    r = http.post("/chat", json={"user_id": user, "message": "만원으로 먹을 수 있는 저녁 추천해줘",
+                                 "context": {"district": "관악구", "lat": 37.4784, "lon": 126.9516}})
+    assert r.status_code == 200, r.text
+    return str(r.json()["model_versions"].get("ranker"))
+
+
+def _wait_for(http: httpx.Client, version: str, timeout_s: float = 15.0) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:  # bounded poll: the runtime's TTL is 0.2 s here
+        seen = _served_ranker(http)
+        if seen == version:
+            return seen
+        time.sleep(0.2)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def loop(local_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from nabiyam.infra.provision import empty
+    from nabiyam.settings import get_settings
+    from nabiyam.simulate import SimConfig, simulate
+    from nabiyam.world import generate
+
+    import boto3
+
+    session = boto3.session.Session(region_name="ap-northeast-2", aws_access_key_id="testing",
+                                     aws_secret_access_key="testing")
+    empty(local_stack.spec, session.client("dynamodb", endpoint_url=local_stack.endpoint),
+          session.client("s3", endpoint_url=local_stack.endpoint))
+    root = tmp_path_factory.mktemp("learning")
+    world = root / "world"
+    generate("tiny", SEED, world)
+    settings = get_settings().model_copy(update={"model_cache_dir": root / "cache", "artifacts_dir": root / "artifacts",
+                                                 "state_dir": root / "state"})
+    result = simulate(SimConfig(world=world, days=DAYS, start=START, out=root / "sim", per_day=PER_DAY, seed=SEED,
+                                ranker_dir=None), settings)
+    return {"world": world, "root": root, "settings": settings, "sim": result}
+
+
+def test_loop_trigger_train_promote_serve_reject_rollback(loop: dict[str, Any]) -> None:
+    from nabiyam.api import create_app
+    from nabiyam.evaluation.logged import read_logged_turns
+    from nabiyam.infra.scheduled import run_scheduled_job
+    from nabiyam.registry import DataWindow, Registry
+    from nabiyam.runtime import load_runtime
+    from nabiyam.storage.blobs import BlobStore
+    from training_jobs.pipeline.data import Sheets
+    from training_jobs.pipeline.job import PipelineConfig, run_pipeline
+    from training_jobs.pipeline.ranker import train_ranker
+
+    settings, world, root = loop["settings"], loop["world"], loop["root"]
+    reg = Registry(settings)
+    # the old production: trained on the first 3 days with shuffled labels (weak on purpose)
+    old_window = DataWindow(start=START, end=START + timedelta(days=2))
+    old_turns = read_logged_turns(old_window.start, old_window.end, settings)
+    train_ranker(Sheets.load(world), old_turns, root / "old", window=str(old_window), epochs=2, shuffle_labels=True)
+    old = reg.publish("ranker", root / "old", {}, data_window=old_window, actor="test-setup", reason="old production")
+    reg.promote("ranker", old, actor="test-setup", reason="old production")
+
+    # the retrain trigger at 02:00 KST after the last simulated day
+    last = START + timedelta(days=DAYS - 1)
+    event = {"date": last.isoformat(), "launch": "none", "min_interactions": "100"}
+    decision = run_scheduled_job("retrain_trigger", event)["result"]
+    window = f"{(old_window.end + timedelta(days=1)).isoformat()}..{last.isoformat()}"
+    assert decision["status"] == "started" and decision["window"] == window, decision
+    assert "new_interactions" in decision["triggers"] and "interactions" in decision["explanation"]
+    stored = BlobStore(settings.artifacts_bucket, settings).get_json(decision["decision_key"])
+    assert stored["explanation"] == decision["explanation"]
+    assert decision["launch"]["command"][:4] == ["nabiyam", "train", "pipeline", "--window"]
+    again = run_scheduled_job("retrain_trigger", event)["result"]  # a retried schedule: never twice
+    assert again["status"] == "already_started"
+
+    # a running API, following the registry with a 0.2 s TTL
+    os.environ["NABIYAM_MODEL_REFRESH_SECONDS"] = "0.2"
+    serving = settings.model_copy(update={"model_refresh_seconds": 0.2})
+    rt = load_runtime(serving, catalogue=world)
+    base, server, thread = _serve(create_app(rt, serving))
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            assert _served_ranker(http) == old
+
+            cfg = PipelineConfig(window=DataWindow.parse(window), sheets=world, out=root / "pipe-good", holdout_days=3,
+                                 epochs=4, oracle_world=world, oracle_requests=150, actor="retrain-trigger",
+                                 reason=decision["explanation"])
+            good = run_pipeline(cfg, settings, log=lambda *_: None)
+            report = good["report"]
+            assert report.production_version == old and report.candidate_version == good["version"]
+            assert report.oracle is not None and report.oracle.verdict == "candidate", report.oracle
+            assert report.decision == "promote", report.reasons
+            assert report.agrees_with_oracle is True
+            assert reg.alias("ranker", "production") == good["version"]
+            event_ = reg.history("ranker", 1)[0]
+            assert event_.action == "promoted" and event_.report_key == good["report_key"]
+            assert BlobStore(settings.artifacts_bucket, settings).get_json(good["report_key"])["decision"] == "promote"
+            # the running API picks it up without a restart
+            assert _wait_for(http, good["version"]) == good["version"]
+
+            bad = run_pipeline(PipelineConfig(window=DataWindow.parse(window), sheets=world, out=root / "pipe-bad",
+                                              holdout_days=3, epochs=4, shuffle_labels=True, oracle_world=world,
+                                              oracle_requests=150, actor="test"), settings, log=lambda *_: None)
+            assert bad["decision"] == "reject"
+            assert bad["report"].oracle.verdict in ("production", "tie")  # type: ignore[union-attr]
+            assert bad["report"].agrees_with_oracle is True
+            rejected = reg.get("ranker", bad["version"])
+            assert rejected.status == "rejected"
+            why = reg.history("ranker", 1)[0]
+            assert why.action == "rejected" and "ndcg@5" in why.reason and "beyond the noise" in why.reason
+            assert _served_ranker(http) == good["version"]  # a rejected model never serves
+
+            reg.rollback("ranker", actor="test", reason="rollback drill")
+            assert _wait_for(http, old) == old
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        os.environ.pop("NABIYAM_MODEL_REFRESH_SECONDS", None)
