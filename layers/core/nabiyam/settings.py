@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     treatment_share: float = Field(0.0, ge=0.0, le=1.0, description="share of users in the treatment arm")
     model_refresh_seconds: float = Field(60.0, ge=0.0, description="TTL of the registry alias check: a promoted or "
                                          "rolled-back model serves within this many seconds, no restart (0: never)")
+    retrain_job_queue: str | None = Field(None, description="AWS Batch queue of the training pipeline (unset: local)")
+    retrain_job_definition: str | None = Field(None, description="AWS Batch job definition of the training pipeline")
     slack_webhook_url: str | None = None
     slack_bot_token: str | None = Field(None, description="local override; in AWS the token is in the secret below")
     slack_bot_token_secret: str | None = Field(None, description="Secrets Manager id of the Slack bot token")
