@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     max_message_chars: int = 500
     experiment_name: str = Field("ranker-ab", description="A/B experiment the chat variant is assigned for")
     treatment_share: float = Field(0.0, ge=0.0, le=1.0, description="share of users in the treatment arm")
+    # Child safety (nabiyam.domain.recommendation.ChildSafety): where and when a child is sent.
+    child_walk_max_m: float = Field(1500.0, gt=0, description="walking distance: the default search radius")
+    child_far_max_m: float = Field(4000.0, gt=0, description="farthest shop when nothing within walking distance fits")
+    late_night_start_hour: int = Field(22, ge=0, le=23, description="KST hour late night starts (gentle word, very near)")
+    late_night_end_hour: int = Field(6, ge=0, le=23, description="KST hour late night ends")
+    late_night_max_m: float = Field(700.0, gt=0, description="late at night only shops this near")
     model_refresh_seconds: float = Field(60.0, ge=0.0, description="TTL of the registry alias check: a promoted or "
                                          "rolled-back model serves within this many seconds, no restart (0: never)")
     retrain_job_queue: str | None = Field(None, description="AWS Batch queue of the training pipeline (unset: local)")
