@@ -11,8 +11,8 @@ the small ONNX NLU, behind two filters and a gate.
 4. **Gate**: train the student twice, without and with the vetted labels (same seed, same
    generated data), and score both on the world's labelled utterances (held-out requests
    whose truth the world knows). The labels are accepted only if the student with them is
-   not worse than without, within `tolerance`, both as a model alone and as the deployed
-   model-or-rules pipeline. A teacher none of whose labels survive the checks is rejected.
+   not worse than without beyond noise (a paired test on the same requests, see
+   `paired_worse`), both as a model alone and as the deployed model-or-rules pipeline. A teacher none of whose labels survive the checks is rejected.
 5. **Write** accepted labels where the next pipeline run reads them
    (``s3://<learning>/nlu-teacher-labels/dt=D/labels.jsonl`` and a local copy; the NLU job
    takes them with ``--extra-data``) and a report of every decision.
@@ -35,10 +35,6 @@ from training_jobs.lora.schema import as_training_row, inconsistencies, parse_an
 
 TEACHER_LABELS_PREFIX = "nlu-teacher-labels"
 DEFAULT_MAX_CONFIDENCE = 0.7
-# Paired difference allowed between the two students (same eval items, same seed). Retraining
-# the quick student with another seed moves its score on ~150 world requests by up to about one
-# point, so a smaller bound would reject good labels on noise alone; a poor teacher costs far more.
-DEFAULT_TOLERANCE = 0.01
 
 
 class Labeller(Protocol):
@@ -155,21 +151,42 @@ class LoraTeacher:
 
 
 # ------------------------------------------------------------------ 4. the gate
-def _score(report: dict[str, Any]) -> float:
-    return 0.5 * (report["intent_accuracy"] + report["filter_exact_match"])
+# The quick student's item-level results move a little whenever its training data changes at
+# all (another seed moves its score on the tiny world's ~160 held-out requests by about one
+# point, 1-2 requests). So "not worse" is tested as a paired comparison on the same requests:
+# the labels fail when the student with them gets more requests wrong that it got right
+# without them (b) than the reverse (c), by more than DEFAULT_NOISE_Z standard deviations of
+# that paired difference (McNemar: sd = sqrt(b + c)), one-sided 95 %.
+DEFAULT_NOISE_Z = 1.645
+# The student's settings inside the gate: the NLU job's `--quick` sizes (seconds on a CPU). The
+# pipeline's full-size student is trained later, by the pipeline, on the accepted labels.
+QUICK_STUDENT: tuple[str, ...] = ("--train-size", "3000", "--eval-size", "600", "--epochs", "2", "--threads", "1")
+
+
+def _correct(rows: Sequence[dict[str, Any]], parse: Callable[[str], Any]) -> list[bool]:
+    """Per request: intent right and every filter right (the NLU's exact-match criterion)."""
+    from training_jobs.nlu.evaluate import canonical_filters
+
+    out = []
+    for row in rows:
+        res = parse(row["text"])
+        out.append(res.intent == row["intent"] and canonical_filters(res.filters) == canonical_filters(row.get("filters", {})))
+    return out
 
 
 class NluStudent:
     """Trains the real NLU student (training_jobs.nlu, quick settings) with optional extra rows
     and scores it on labelled rows, as a model alone and as the model-or-rules pipeline."""
 
-    def __init__(self, workdir: Path, eval_rows: Sequence[dict[str, Any]], nlu_args: Sequence[str] = ("--quick",),
+    def __init__(self, workdir: Path, eval_rows: Sequence[dict[str, Any]], nlu_args: Sequence[str] = QUICK_STUDENT,
                  seed: int = 13) -> None:
         self.workdir, self.eval_rows, self.seed = Path(workdir), list(eval_rows), seed
         self.nlu_args = [*nlu_args, "--no-progress", "--seed", str(seed)]
         self._baseline: dict[str, Any] | None = None
 
-    def scores(self, extra: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
+    def __call__(self, extra: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
+        """{"model": {...}, "pipeline": {...}}: each with accuracy (intent and filters exact),
+        intent_accuracy, filter_exact_match and the per-request `correct` list."""
         from nabiyam.nlu.onnx_model import OnnxNlu
         from nabiyam.nlu.service import NluService
         from training_jobs.nlu.evaluate import evaluate
@@ -192,12 +209,14 @@ class NluStudent:
         out = self.workdir / name
         metrics = train_and_export(args, out)
         model = OnnxNlu(out)
-        model_only = evaluate(self.eval_rows, NluService(model, threshold=0.0).parse)
-        pipeline = evaluate(self.eval_rows, NluService(model, threshold=metrics["threshold"]).parse)
-        result = {"model": {k: model_only[k] for k in ("n", "intent_accuracy", "filter_exact_match")},
-                  "pipeline": {k: pipeline[k] for k in ("n", "intent_accuracy", "filter_exact_match")},
-                  "extra_rows": len(extra or [])}
-        result["model"]["score"], result["pipeline"]["score"] = _score(model_only), _score(pipeline)
+        result: dict[str, Any] = {"extra_rows": len(extra or [])}
+        for view, threshold in (("model", 0.0), ("pipeline", metrics["threshold"])):
+            parse = NluService(model, threshold=threshold).parse
+            rep = evaluate(self.eval_rows, parse)
+            correct = _correct(self.eval_rows, parse)
+            result[view] = {"n": rep["n"], "accuracy": sum(correct) / max(len(correct), 1),
+                            "intent_accuracy": rep["intent_accuracy"], "filter_exact_match": rep["filter_exact_match"],
+                            "correct": correct}
         if extra is None:
             self._baseline = result
         return result
@@ -209,28 +228,53 @@ class GateResult:
     reason: str
     without: dict[str, Any] | None = None
     with_teacher: dict[str, Any] | None = None
-    tolerance: float = DEFAULT_TOLERANCE
+    noise_z: float = DEFAULT_NOISE_Z
+    paired: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "reason": self.reason, "tolerance": self.tolerance,
-                "without_teacher": self.without, "with_teacher": self.with_teacher}
+        def strip(r: dict[str, Any] | None) -> dict[str, Any] | None:
+            return None if r is None else {k: ({kk: vv for kk, vv in v.items() if kk != "correct"}
+                                               if isinstance(v, dict) else v) for k, v in r.items()}
+
+        return {"accepted": self.accepted, "reason": self.reason, "noise_z": self.noise_z, "paired": self.paired,
+                "without_teacher": strip(self.without), "with_teacher": strip(self.with_teacher)}
+
+
+def paired_worse(without: Sequence[bool], with_teacher: Sequence[bool], z: float) -> dict[str, Any]:
+    """b = right without, wrong with; c = the reverse; worse when b - c > z * sqrt(b + c).
+
+    >>> paired_worse([True] * 10, [True] * 5 + [False] * 5, 1.645)["worse"]
+    True
+    >>> paired_worse([True, False, True], [False, True, True], 1.645)["worse"]
+    False
+    """
+    if len(without) != len(with_teacher):
+        raise ValueError("the two students were scored on different requests")
+    b = sum(w and not t for w, t in zip(without, with_teacher))
+    c = sum(t and not w for w, t in zip(without, with_teacher))
+    bound = z * (b + c) ** 0.5
+    return {"lost": b, "gained": c, "bound": round(bound, 3), "worse": b - c > bound}
 
 
 def gate(kept: Sequence[dict[str, Any]], student: Callable[[Sequence[dict[str, Any]] | None], dict[str, Any]],
-         tolerance: float = DEFAULT_TOLERANCE, min_labels: int = 1) -> GateResult:
-    """Accept the teacher's vetted labels only if the student trained with them is not worse."""
+         noise_z: float = DEFAULT_NOISE_Z, min_labels: int = 1) -> GateResult:
+    """Accept the teacher's vetted labels only if the student trained with them is not worse
+    (beyond noise) than without them, as a model alone and as the model-or-rules pipeline."""
     if len(kept) < min_labels:
         return GateResult(False, f"only {len(kept)} label(s) passed the schema and normalizer checks "
-                                 f"(need {min_labels}): the teacher is not good enough to learn from", tolerance=tolerance)
+                                 f"(need {min_labels}): the teacher is not good enough to learn from", noise_z=noise_z)
     without = student(None)
     with_teacher = student(list(kept))
-    worse = [f"{view}: {with_teacher[view]['score']:.4f} < {without[view]['score']:.4f} - {tolerance}"
-             for view in ("model", "pipeline") if with_teacher[view]["score"] < without[view]["score"] - tolerance]
+    paired = {view: paired_worse(without[view]["correct"], with_teacher[view]["correct"], noise_z)
+              for view in ("model", "pipeline")}
+    worse = [f"{view}: {p['lost']} requests lost, {p['gained']} gained (noise bound {p['bound']}); accuracy "
+             f"{without[view]['accuracy']:.4f} → {with_teacher[view]['accuracy']:.4f}"
+             for view, p in paired.items() if p["worse"]]
     if worse:
         return GateResult(False, "the student is worse with the teacher's labels (" + "; ".join(worse) + ")",
-                          without, with_teacher, tolerance)
+                          without, with_teacher, noise_z, paired)
     return GateResult(True, f"the student is not worse with {len(kept)} teacher label(s)", without, with_teacher,
-                      tolerance)
+                      noise_z, paired)
 
 
 # ------------------------------------------------------------------ 5. the whole command
@@ -253,7 +297,7 @@ class TeachReport:
 
 
 def teach(day: date, labeller: Labeller | None, eval_rows: Sequence[dict[str, Any]], out: Path, *,
-          max_confidence: float = DEFAULT_MAX_CONFIDENCE, tolerance: float = DEFAULT_TOLERANCE,
+          max_confidence: float = DEFAULT_MAX_CONFIDENCE, noise_z: float = DEFAULT_NOISE_Z,
           student: Callable[[Sequence[dict[str, Any]] | None], dict[str, Any]] | None = None,
           settings: Any = None, limit: int | None = None) -> TeachReport:
     """Read → select → label → vet → gate → write; returns (and writes) the report."""
@@ -272,7 +316,7 @@ def teach(day: date, labeller: Labeller | None, eval_rows: Sequence[dict[str, An
         vetted = vet(texts, labeller.label(texts))
         report.kept, report.rejected, report.rejected_examples = len(vetted.kept), len(vetted.rejected), vetted.rejected[:20]
         student = student or NluStudent(out / "students", eval_rows)
-        result = gate(vetted.kept, student, tolerance)
+        result = gate(vetted.kept, student, noise_z)
         report.gate = result.as_dict()
         if result.accepted:
             path = out / "teacher_labels.jsonl"

@@ -31,8 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, help="work/report dir (default: Settings.artifacts_dir/teach/D)")
     p.add_argument("--max-confidence", type=float, default=None,
                    help="utterances below this NLU confidence (or answered by the rules) are labelled (default 0.7)")
-    p.add_argument("--tolerance", type=float, default=None,
-                   help="how much worse the student may score with the labels and still pass (default 0.01)")
+    p.add_argument("--noise-z", type=float, default=None,
+                   help="the gate rejects a student worse by more than this many standard deviations of the paired "
+                        "difference (default 1.645, one-sided 95 %%)")
     p.add_argument("--limit", type=int, default=None, help="label at most this many utterances")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.set_defaults(func=_teach)
@@ -48,8 +49,8 @@ def _teach(args: argparse.Namespace) -> int:
         raise CliError(f"--date {args.date!r} is not a date (YYYY-MM-DD)") from exc
     if args.max_confidence is not None and not 0.0 < args.max_confidence <= 1.0:
         raise CliError("--max-confidence must be in (0, 1]")
-    if args.tolerance is not None and not 0.0 <= args.tolerance < 1.0:
-        raise CliError("--tolerance must be in [0, 1)")
+    if args.noise_z is not None and not 0.0 <= args.noise_z <= 5.0:
+        raise CliError("--noise-z must be in [0, 5]")
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be ≥ 1")
     has_teacher = args.teacher is not None or args.teacher_from_registry
@@ -60,7 +61,7 @@ def _teach(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     out = args.out or settings.artifacts_dir / "teach" / day.isoformat()
-    from training_jobs.lora.teach import DEFAULT_MAX_CONFIDENCE, DEFAULT_TOLERANCE, LoraTeacher, teach
+    from training_jobs.lora.teach import DEFAULT_MAX_CONFIDENCE, DEFAULT_NOISE_Z, LoraTeacher, teach
 
     labeller = None
     eval_rows: list[dict] = []
@@ -83,7 +84,7 @@ def _teach(args: argparse.Namespace) -> int:
         eval_rows = world_rows(args.world)[1]
     report = teach(day, labeller, eval_rows, out,
                    max_confidence=args.max_confidence if args.max_confidence is not None else DEFAULT_MAX_CONFIDENCE,
-                   tolerance=args.tolerance if args.tolerance is not None else DEFAULT_TOLERANCE,
+                   noise_z=args.noise_z if args.noise_z is not None else DEFAULT_NOISE_Z,
                    settings=settings, limit=args.limit)
     line = {k: v for k, v in report.as_dict().items() if k not in ("rejected_examples", "unreadable")}
     line["unreadable_lines"] = len(report.unreadable)
