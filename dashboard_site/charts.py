@@ -32,6 +32,7 @@ from nabiyam.infra.fonts import use_korean_font  # noqa: E402
 # Okabe–Ito: distinguishable with every common colour-vision deficiency.
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#666666"
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 3.6, 110
+COMPACT_WIDTH_IN = 5.4  # charts shown two to a row: drawn narrower so their text stays readable
 
 
 class MissingGlyphs(RuntimeError):
@@ -57,9 +58,9 @@ def _setup() -> None:
         _font_ready = True
 
 
-def _figure(height: float = HEIGHT_IN) -> tuple[Figure, plt.Axes]:
+def _figure(height: float = HEIGHT_IN, *, compact: bool = False) -> tuple[Figure, plt.Axes]:
     _setup()
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, height), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(COMPACT_WIDTH_IN if compact else WIDTH_IN, height), dpi=DPI)
     return fig, ax
 
 
@@ -80,8 +81,8 @@ def _day(d: date) -> str:
     return f"{d.month}/{d.day}"
 
 
-def _empty(out_dir: Path, name: str, title: str, why: str) -> Chart:
-    fig, ax = _figure(1.6)
+def _empty(out_dir: Path, name: str, title: str, why: str, *, compact: bool = False) -> Chart:
+    fig, ax = _figure(1.6, compact=compact)
     ax.axis("off")
     ax.set_title(title, loc="left")
     ax.text(0.5, 0.4, why, ha="center", va="center", fontsize=12, color="#333333", transform=ax.transAxes)
@@ -96,13 +97,18 @@ def _extremes(pairs: Sequence[tuple[str, float]], fmt: str = "{:,.0f}") -> str:
     return f"최저 {fmt.format(lo[1])} ({lo[0]}), 최고 {fmt.format(hi[1])} ({hi[0]})"
 
 
+NO_DATA = "이번 주 데이터가 없어요"
+ALL_SMALL = "표시할 만큼 큰 그룹이 없어요 (작은 그룹은 숨겨요)"
+
+
 def bar_counts(out_dir: Path, name: str, title: str, items: Sequence[Counted], *, top: int = 10,
-               color: str = BLUE, unit: str = "건") -> Chart:
-    """Horizontal bars, biggest first, each labelled with its count."""
-    items = sorted(items, key=lambda c: -c.count)[:top]
+               color: str = BLUE, unit: str = "건", empty: str = ALL_SMALL, compact: bool = False,
+               keep_order: bool = False) -> Chart:
+    """Horizontal bars, biggest first (or in the given order), each labelled with its count."""
+    items = list(items)[:top] if keep_order else sorted(items, key=lambda c: -c.count)[:top]
     if not items:
-        return _empty(out_dir, name, title, "표시할 만큼 큰 그룹이 없어요")
-    fig, ax = _figure(max(1.8, 0.42 * len(items) + 0.9))
+        return _empty(out_dir, name, title, empty, compact=compact)
+    fig, ax = _figure(max(1.8, 0.42 * len(items) + 0.9), compact=compact)
     labels = [c.label for c in items][::-1]
     values = [c.count for c in items][::-1]
     bars = ax.barh(labels, values, color=color)
@@ -161,12 +167,12 @@ def sentiment_chart(out_dir: Path, name: str, days: Sequence[SentimentDay]) -> C
 
 def line_chart(out_dir: Path, name: str, title: str, points: Sequence[DailyValue], *, ylabel: str,
                fmt: str = "{:.2f}", ylim: tuple[float, float] | None = None, color: str = BLUE,
-               x_format: str = "day") -> Chart:
+               x_format: str = "day", compact: bool = False) -> Chart:
     """One daily (or weekly) series with markers and value labels."""
     pts = [p for p in points if p.value is not None]
     if not pts:
-        return _empty(out_dir, name, title, "이번 주 데이터가 없어요")
-    fig, ax = _figure()
+        return _empty(out_dir, name, title, NO_DATA, compact=compact)
+    fig, ax = _figure(compact=compact)
     x = [_day(p.day) if x_format == "day" else f"{p.day:%m/%d}주" for p in pts]
     y = [float(p.value) for p in pts]  # type: ignore[arg-type]
     ax.plot(x, y, color=color, marker="o", linewidth=2)
@@ -203,12 +209,13 @@ def feedback_chart(out_dir: Path, name: str, days: Sequence[FeedbackDay]) -> Cha
     return _save(fig, out_dir, name, title, alt)
 
 
-def score_histogram(out_dir: Path, name: str, buckets: Sequence[Counted]) -> Chart:
+def score_histogram(out_dir: Path, name: str, buckets: Sequence[Counted], *, empty: str = NO_DATA,
+                    compact: bool = False) -> Chart:
     """Evaluation scores 1–10: how many conversations got each score."""
     title = "대화 평가 점수 분포 (1–10점)"
     if not buckets:
-        return _empty(out_dir, name, title, "표시할 만큼 평가된 대화가 없어요")
-    fig, ax = _figure()
+        return _empty(out_dir, name, title, empty, compact=compact)
+    fig, ax = _figure(compact=compact)
     bars = ax.bar([b.label for b in buckets], [b.count for b in buckets], color=PURPLE)
     ax.bar_label(bars, labels=[f"{b.count:,}" for b in buckets], padding=2, fontsize=9)
     ax.set_xlabel("점수")
@@ -228,17 +235,18 @@ def latency_chart(out_dir: Path, name: str, stages: Sequence[StageLatency]) -> C
     fig, ax = _figure(max(2.6, 0.75 * len(stages) + 1.0))
     idx = list(range(len(stages)))
     h = 0.26
+    fmt = "{:,.1f}" if max(s.p99 for s in stages) < 100 else "{:,.0f}"
     for offset, attr, color, hatch, label in ((-h, "p50", SKY, "", "p50"), (0, "p95", BLUE, "//", "p95"),
                                               (h, "p99", VERMILLION, "xx", "p99")):
         vals = [getattr(s, attr) for s in stages]
-        bars = ax.barh([i - offset for i in idx], vals, h, color=color, hatch=hatch, edgecolor="white", label=label)
-        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in vals], padding=2, fontsize=8.5)
+        bars = ax.barh([i + offset for i in idx], vals, h, color=color, hatch=hatch, edgecolor="white", label=label)
+        ax.bar_label(bars, labels=[fmt.format(v) for v in vals], padding=2, fontsize=8.5)
     ax.set_yticks(idx, [s.stage for s in stages])
     ax.invert_yaxis()
     ax.set_xlim(0, max(s.p99 for s in stages) * 1.2 or 1)
     ax.set_title(title, loc="left")
     ax.legend(loc="lower right", frameon=False)
-    alt = f"{title}. " + "; ".join(f"{s.stage} p50 {s.p50:,.0f}ms, p95 {s.p95:,.0f}ms, p99 {s.p99:,.0f}ms"
+    alt = f"{title}. " + "; ".join(f"{s.stage} p50 {s.p50:,.1f}ms, p95 {s.p95:,.1f}ms, p99 {s.p99:,.1f}ms"
                                    for s in stages) + "."
     return _save(fig, out_dir, name, title, alt)
 
@@ -251,16 +259,24 @@ def errors_chart(out_dir: Path, name: str, days: Sequence[SystemDay]) -> Chart:
         return _empty(out_dir, name, title, "이번 주 요청이 없어요")
     fig, ax = _figure()
     x = [_day(d.day) for d in days]
-    err = [d.errors / d.requests * 100 for d in days]
+    measured = [(xi, d.errors / d.requests * 100) for xi, d in zip(x, days) if d.errors is not None]
     fb = [d.fallbacks / d.requests * 100 for d in days]
-    ax.plot(x, err, color=VERMILLION, marker="s", linewidth=2, label="오류율 (■)")
+    if measured:
+        ax.plot([m[0] for m in measured], [m[1] for m in measured], color=VERMILLION, marker="s", linewidth=2,
+                label="오류율 (■)")
+        for xi, yi in measured:
+            ax.annotate(f"{yi:.1f}", (xi, yi), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8.5)
+    if not measured:
+        ax.text(0.99, 0.97, "오류율: 측정 안 됨", transform=ax.transAxes, ha="right", va="top", fontsize=9.5,
+                color="#333333")
     ax.plot(x, fb, color=BLUE, marker="o", linestyle="--", linewidth=2, label="대체 응답 (●, 점선)")
-    for xi, yi in zip(x, err):
-        ax.annotate(f"{yi:.1f}", (xi, yi), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8.5)
-    ax.set_ylim(0, max(err + fb) * 1.3 or 1)
+    for xi, yi in zip(x, fb):
+        ax.annotate(f"{yi:.1f}", (xi, yi), textcoords="offset points", xytext=(0, -13), ha="center", fontsize=8.5)
+    ax.set_ylim(0, max([m[1] for m in measured] + fb) * 1.3 or 1)
     ax.set_title(title, loc="left")
     ax.legend(loc="upper left", frameon=False, ncols=2)
-    alt = f"{title}. 오류율 {_extremes(list(zip(x, err)), '{:.1f}%')}; 대체 응답 {_extremes(list(zip(x, fb)), '{:.1f}%')}."
+    err_text = f"오류율 {_extremes(measured, '{:.1f}%')}" if measured else "오류율은 측정되지 않았어요"
+    alt = f"{title}. {err_text}; 대체 응답 {_extremes(list(zip(x, fb)), '{:.1f}%')}."
     return _save(fig, out_dir, name, title, alt)
 
 

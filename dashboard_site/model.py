@@ -295,12 +295,12 @@ class StageLatency(BaseModel):
 class SystemDay(BaseModel):
     day: date
     requests: int = Field(ge=0)
-    errors: int = Field(ge=0)
+    errors: int | None = Field(None, ge=0, description="None: not measured (shown as —, never as 0)")
     fallbacks: int = Field(ge=0)
 
     @property
     def error_rate(self) -> float | None:
-        return self.errors / self.requests if self.requests else None
+        return self.errors / self.requests if self.requests and self.errors is not None else None
 
 
 class SystemView(BaseModel):

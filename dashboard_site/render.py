@@ -104,23 +104,33 @@ def _env() -> Environment:
     return env
 
 
-def _charts(report: WeekReport, out: Path) -> dict[str, ch.Chart]:
-    t = report.topics
+def _charts(report: WeekReport, original: WeekReport, out: Path) -> dict[str, ch.Chart]:
+    """Every chart of the week (from the suppressed ``report``; ``original`` tells 'no data' from 'all small')."""
+    t, ot = report.topics, original.topics
     fb = report.feedback
+
+    def why(raw: list[object]) -> str:
+        return ch.ALL_SMALL if raw else ch.NO_DATA
+
     return {
         "activity": ch.activity_chart(out, "activity", [(a.day, a.conversations, a.active_users) for a in report.activity]),
         "sentiment": ch.sentiment_chart(out, "sentiment", report.sentiment),
-        "intents": ch.bar_counts(out, "topics-intents", "요청 의도", t.intents),
-        "categories": ch.bar_counts(out, "topics-categories", "음식 분류", t.categories, color=ch.GREEN),
-        "foods": ch.bar_counts(out, "topics-foods", "음식", t.foods, color=ch.ORANGE),
-        "words": ch.bar_counts(out, "topics-words", "자주 쓴 낱말", t.words, color=ch.PURPLE, unit="회"),
-        "histogram": ch.score_histogram(out, "evaluation-histogram", report.evaluation.histogram),
+        "intents": ch.bar_counts(out, "topics-intents", "요청 의도", t.intents, empty=why(ot.intents), compact=True),
+        "categories": ch.bar_counts(out, "topics-categories", "음식 분류", t.categories, color=ch.GREEN,
+                                    empty=why(ot.categories), compact=True),
+        "foods": ch.bar_counts(out, "topics-foods", "음식", t.foods, color=ch.ORANGE, empty=why(ot.foods), compact=True),
+        "words": ch.bar_counts(out, "topics-words", "자주 쓴 낱말", t.words, color=ch.PURPLE, unit="회",
+                               empty=why(ot.words), compact=True),
+        "histogram": ch.score_histogram(out, "evaluation-histogram", report.evaluation.histogram,
+                                        empty=why(original.evaluation.histogram), compact=True),
         "eval_trend": ch.line_chart(out, "evaluation-trend", "일별 평균 평가 점수", report.evaluation.daily_mean,
-                                    ylabel="점수 (1–10)", ylim=(1, 10), color=ch.PURPLE),
+                                    ylabel="점수 (1–10)", ylim=(1, 10), color=ch.PURPLE, compact=True),
         "feedback": ch.feedback_chart(out, "feedback-daily", fb.days),
-        "reasons": ch.bar_counts(out, "feedback-reasons", "싫어요 이유", fb.reasons, color=ch.ORANGE),
-        "satisfaction": ch.bar_counts(out, "feedback-satisfaction", "만족도 점수별 응답 수",
-                                      sorted(fb.satisfaction, key=lambda c: c.label, reverse=True), color=ch.BLUE),
+        "reasons": ch.bar_counts(out, "feedback-reasons", "싫어요 이유", fb.reasons, color=ch.ORANGE,
+                                 empty=why(original.feedback.reasons), compact=True),
+        "satisfaction": ch.bar_counts(out, "feedback-satisfaction", "만족도 점수별 응답 수 (5점 = 매우 만족)",
+                                      sorted(fb.satisfaction, key=lambda c: c.label, reverse=True), color=ch.BLUE,
+                                      empty=why(original.feedback.satisfaction), compact=True, keep_order=True),
         "satisfaction_trend": ch.line_chart(out, "feedback-satisfaction-trend", "일별 평균 만족도 (1–5)",
                                             [DailyValue(day=d.day, value=d.satisfaction_mean) for d in fb.days],
                                             ylabel="만족도", ylim=(1, 5)),
@@ -130,7 +140,8 @@ def _charts(report: WeekReport, out: Path) -> dict[str, ch.Chart]:
                                      ylabel="점수 (1–10)", ylim=(1, 10), x_format="week"),
         "latency": ch.latency_chart(out, "system-latency", report.system.stages),
         "errors": ch.errors_chart(out, "system-errors", report.system.days),
-        "fallbacks": ch.bar_counts(out, "system-fallbacks", "대체 응답 종류", report.system.fallback_kinds, color=ch.GREY),
+        "fallbacks": ch.bar_counts(out, "system-fallbacks", "대체 응답 종류", report.system.fallback_kinds, color=ch.GREY,
+                                   empty=why(original.system.fallback_kinds)),
     }
 
 
@@ -141,9 +152,9 @@ def render_week(report: WeekReport, out_dir: Path, *, root: str = ROOT_FROM_BUIL
     """
     from dashboard_site.webfont import write_subset_fonts
 
-    report = suppress_small_groups(report)
+    original, report = report, suppress_small_groups(report)
     out_dir.mkdir(parents=True, exist_ok=True)
-    charts = _charts(report, out_dir / "charts")
+    charts = _charts(report, original, out_dir / "charts")
     env = _env()
     updated = _kst(report.generated_at)
     written: list[Path] = []
