@@ -24,6 +24,7 @@ from nabiyam.runtime import get_runtime  # noqa: E402
 
 RUNTIME = get_runtime()
 app = create_app(RUNTIME, emit_metrics=True)
+app.state.services()  # stores, boto clients, dependency guards: built in the init phase, not in a request's budget
 asgi_handler = Mangum(app, lifespan="off")
 
 

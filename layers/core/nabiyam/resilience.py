@@ -25,6 +25,8 @@ call abandoned at the deadline also ends soon after in the background.
 >>> s = Settings(api_timeout_s=10, answer_reserve_s=1)
 >>> worst_case_call_s(boto_request_config(s)) <= s.request_budget_s
 True
+>>> boto_request_config(s).retries, boto_request_config(s).read_timeout
+({'total_max_attempts': 2, 'mode': 'standard'}, 3.1)
 """
 
 from __future__ import annotations
@@ -103,9 +105,12 @@ def boto_request_config(settings: Settings | None = None) -> Config:
     worst case (:func:`worst_case_call_s`) fits the request budget."""
     settings = settings or get_settings()
     budget = settings.request_budget_s
+    # A retry only when the budget leaves each attempt a useful read timeout (≥ 1 s).
+    attempts = REQUEST_ATTEMPTS if budget >= 5.0 else 1
     connect = round(min(1.0, budget * 0.1), 3)
-    read = round(max(0.2, (budget - FIRST_BACKOFF_MAX_S - REQUEST_ATTEMPTS * connect) / REQUEST_ATTEMPTS), 3)
-    return Config(retries={"total_max_attempts": REQUEST_ATTEMPTS, "mode": "standard"}, connect_timeout=connect,
+    backoff = FIRST_BACKOFF_MAX_S * (attempts - 1)
+    read = round(max(0.2, (budget - backoff - attempts * connect) / attempts), 3)
+    return Config(retries={"total_max_attempts": attempts, "mode": "standard"}, connect_timeout=connect,
                   read_timeout=read, max_pool_connections=max(10, 2 * settings.dependency_concurrency))
 
 
@@ -246,8 +251,7 @@ def dependency(name: str, settings: Settings | None = None) -> Dependency:
 
 
 def reset_dependencies() -> None:
-    """Forget breaker state and pools (tests that start a new stack call this)."""
+    """Forget the registry (tests that start a new stack call this); guards already handed out
+    (an app built earlier holds its own) keep working."""
     with _REGISTRY_LOCK:
-        for dep in _REGISTRY.values():
-            dep._pool.shutdown(wait=False, cancel_futures=True)
         _REGISTRY.clear()

@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     breaker_failures: int = Field(2, ge=1, description="consecutive timeouts/outages that open a dependency's "
                                                        "circuit breaker")
     breaker_cooldown_s: float = Field(3.0, gt=0, description="an open breaker lets one trial call through after this")
-    health_probe_timeout_s: float = Field(1.0, gt=0, description="per-dependency probe timeout of GET /health")
+    health_probe_timeout_s: float = Field(0.5, gt=0, description="per-dependency probe timeout of GET /health")
     spool_dir: Path | None = Field(None, description="durable spool of writes that missed their table "
                                                       "(default: <state_dir>/spool, /tmp/nabiyam-spool in Lambda)")
     at_window_past_years: int = Field(2, ge=0, description="`context.at` may name a year this many years before "

@@ -19,8 +19,8 @@ from nabiyam.storage.conversations import ConversationStore, DurableConversation
 from nabiyam.storage.feedback import FeedbackStore
 from nabiyam.storage.spool import Spool
 
-#: /health is polled; a probe result is reused this long (so "degraded" shows within ~2 s).
-STACK_CHECK_TTL_S = 1.0
+#: /health is polled; a probe result is reused this long (so "degraded" shows within ~1 s).
+STACK_CHECK_TTL_S = 0.5
 _PROBES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="health-probe")
 
 
@@ -39,6 +39,9 @@ class Services:
     def build(cls, settings: Settings, runtime: Runtime) -> Services:
         spool = Spool(settings.spool_path)
         dynamodb, s3 = dependency("dynamodb", settings), dependency("s3", settings)
+        for service in ("dynamodb", "s3"):  # build clients now, not inside a request's first call
+            aws.client(service, settings)
+        aws.resource("dynamodb", settings)
         log = DurableConversationLog(ConversationStore(settings), spool, dynamodb)
         pipeline = ChatPipeline(runtime, log, experiment=settings.experiment_name,
                                 treatment_share=settings.treatment_share)
@@ -46,9 +49,11 @@ class Services:
         return cls(settings, runtime, pipeline, feedback, log, spool)
 
     def stack_status(self, check: Callable[[Settings], dict[str, str]] | None = None) -> dict[str, str]:
-        """Reachability of the tables/bucket the API writes to, cached briefly (health is polled)."""
+        """Reachability of the tables/bucket the API writes to, cached briefly (health is polled) —
+        but never while a dependency has just failed a call: then it is probed again at once."""
+        quiet = all(dependency(name, self.settings).status().consecutive_failures == 0 for name in ("dynamodb", "s3"))
         with self._lock:
-            if self._stack and time.monotonic() - self._stack[0] < STACK_CHECK_TTL_S:
+            if quiet and self._stack and time.monotonic() - self._stack[0] < STACK_CHECK_TTL_S:
                 return self._stack[1]
         status = (check or probe_stack)(self.settings)
         with self._lock:
