@@ -34,6 +34,7 @@ run: install
 	$(BIN)/nabiyam world load $(DATA_DIR)
 	$(BIN)/nabiyam models publish nlu artifacts/nlu --promote
 	$(BIN)/nabiyam models publish ranker artifacts/ranker --promote
+	$(MAKE) --no-print-directory simulate
 	$(BIN)/nabiyam serve
 
 # The world regenerates when its generator or formula changes (a stale world has an old formula).
@@ -50,6 +51,21 @@ artifacts/nlu/model.onnx: $(NLU_SOURCES)
 	$(BIN)/nabiyam train nlu --out artifacts/nlu
 artifacts/ranker/model.onnx: $(DATA_DIR)/world.json $(RANKER_SOURCES)
 	$(BIN)/nabiyam train ranker --world $(DATA_DIR) --out artifacts/ranker
+
+# 28 simulated days of the world's people using the service (steady scenario), then the lake export of
+# each day; cached by its run file (delete it, or `make clean`, to simulate again).
+SIM_DAYS ?= 28
+SIM_PER_DAY ?= 40
+SIM_START ?= 2026-11-02
+SIM_OUT ?= var/sim/steady-seed$(WORLD_SEED)
+simulate: $(SIM_OUT)/run.json
+$(SIM_OUT)/run.json: $(DATA_DIR)/world.json artifacts/ranker/model.onnx
+	$(BIN)/nabiyam simulate --world $(DATA_DIR) --days $(SIM_DAYS) --start $(SIM_START) --per-day $(SIM_PER_DAY) \
+		--seed $(WORLD_SEED) --out $(SIM_OUT)
+	@echo "Other scenarios (docs/simulator.md), e.g.:"
+	@echo "  $(BIN)/nabiyam simulate --world $(DATA_DIR) --days 14 --start 2026-12-07 --scenario incident --incident-day 7"
+	@echo "  $(BIN)/nabiyam simulate --world $(DATA_DIR) --days 14 --start 2026-12-21 --scenario ab"
+	@echo "  $(BIN)/nabiyam simulate --world $(DATA_DIR) --days 14 --start 2027-01-04 --scenario growth --growth 0.1"
 
 ## make test: install what tests need (app + SAM CLI + Chromium) and run the whole suite
 test: install sam-install browser
