@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+import numpy as np
+
+EARTH_RADIUS_KM = 6_371.0
+EARTH_RADIUS_M = EARTH_RADIUS_KM * 1000.0
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,31 @@ for _d in reversed(list(DISTRICTS.values())):
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
+    """Great-circle distance in metres (the one formula; `haversine_m_array` is its numpy form).
+
+    >>> round(haversine_m(37.4784, 126.9516, 37.4784, 126.9616))
+    882
+    """
+    return float(haversine_m_array(lat1, lon1, lat2, lon2))
+
+
+def central_angle(lat1: float | np.ndarray, lon1: float | np.ndarray, lat2: float | np.ndarray,
+                  lon2: float | np.ndarray) -> np.ndarray:
+    """The haversine formula: the angle (radians) between two points, broadcasting over arrays."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
     dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
+    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def haversine_m_array(lat1: float | np.ndarray, lon1: float | np.ndarray, lat2: float | np.ndarray,
+                      lon2: float | np.ndarray) -> np.ndarray:
+    """Haversine distance in metres, broadcasting over numpy arrays."""
+    return EARTH_RADIUS_M * central_angle(lat1, lon1, lat2, lon2)
+
+
+def haversine_km_array(lat1: float | np.ndarray, lon1: float | np.ndarray, lat2: float | np.ndarray,
+                       lon2: float | np.ndarray) -> np.ndarray:
+    """Haversine distance in kilometres (the world's behaviour model counts km)."""
+    return EARTH_RADIUS_KM * central_angle(lat1, lon1, lat2, lon2)

@@ -39,11 +39,11 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from nabiyam.domain.food import CATEGORIES, FOODS
+from nabiyam.domain.geo import haversine_km_array
+from nabiyam.domain.recommendation import COMPANIONS, TIMES_OF_DAY
 
 FORMULA_VERSION = "2.0"  # 2.0: hidden shop character × personal taste
 
-TIMES_OF_DAY: tuple[str, ...] = ("breakfast", "lunch", "snack", "dinner", "late_night")
-COMPANIONS: tuple[str, ...] = ("alone", "friends", "family")
 DIETARY: tuple[str, ...] = ("healthy", "spicy", "not_spicy", "vegetarian", "large_portion")
 AGE_GROUPS: tuple[str, ...] = ("child", "teen", "parent")
 CAT_INDEX: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
@@ -211,12 +211,8 @@ class Context:
 
 
 def distance_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Haversine distance in km (same as nabiyam.domain.geo.haversine_m / 1000)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lon2 - lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    """Haversine distance in km (the one formula, `nabiyam.domain.geo`)."""
+    return haversine_km_array(lat1, lon1, lat2, lon2)
 
 
 def time_of_day(minute: np.ndarray) -> np.ndarray:
