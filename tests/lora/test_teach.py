@@ -36,30 +36,30 @@ def student(tmp_path_factory: pytest.TempPathFactory, world_split):  # noqa: ANN
     return NluStudent(tmp_path_factory.mktemp("students"), world_split[1])
 
 
-def _record(i: int, text: str, confidence: float, source: str) -> dict[str, Any]:
+def _record(i: int, text: str, confidence: float, source: str):  # noqa: ANN202 - a ConversationRow
+    from nabiyam.lake import ConversationRow
     from nabiyam.storage.conversations import ConversationRecord
 
-    rec = ConversationRecord(conversation_id=f"c{i:05d}", user_id=f"u{i % 7:03d}", created_at=f"{DAY}T12:{i % 60:02d}:00+09:00",
-                             day=DAY.isoformat(), message=text, intent="FOOD_RECOMMENDATION", nlu_confidence=confidence,
+    rec = ConversationRecord(conversation_id=f"c{i:05d}", user_id=f"u{i % 7:03d}",
+                             created_at=f"{DAY}T12:{i // 60:02d}:{i % 60:02d}+09:00", day=DAY.isoformat(), message=text,
+                             intent="FOOD_RECOMMENDATION", nlu_confidence=confidence,
                              nlu={"source": source, "intent": "FOOD_RECOMMENDATION"}, response="…", template="recommend",
                              result_count=3, variant="control")
-    return {**rec.model_dump(mode="json"), "type": "conversation"}
+    return ConversationRow.from_record(rec)
 
 
-def _log_day(rows: list[dict], extra_lines: str = "") -> list[str]:
-    """Write the world's requests as one exported day of the conversation log; every other
-    one was answered confidently by the model, the rest by the rules fallback. Returns the
-    low-confidence texts."""
-    from nabiyam.settings import get_settings
-    from nabiyam.storage.blobs import BlobStore
-    from nabiyam.storage.jsonl import JsonlWriter
+def _log_day(rows: list[dict], broken: bytes = b"") -> list[str]:
+    """Export the world's requests as one day of the lake's conversations table (the export
+    job's writer); every other one was answered confidently by the model, the rest by the
+    rules fallback. Returns the low-confidence texts."""
+    from nabiyam.lake import open_store, write_partition
+    from nabiyam.lake.writer import part_key
 
-    settings = get_settings()
+    store = open_store()
     records = [_record(i, r["text"], 0.95 if i % 2 else 0.41, "model" if i % 2 else "rules") for i, r in enumerate(rows)]
-    JsonlWriter(BlobStore(settings.learning_data_bucket, settings), "conversations").write(records, DAY, name="conversations")
-    if extra_lines:
-        BlobStore(settings.learning_data_bucket, settings).put_bytes(
-            f"conversations/dt={DAY}/broken.jsonl", extra_lines.encode(), "application/x-ndjson")
+    write_partition("conversations", DAY, records, store)
+    if broken:
+        store.put(part_key("conversations", DAY, 9), broken)
     return [r["text"] for i, r in enumerate(rows) if not i % 2]
 
 
@@ -76,12 +76,13 @@ def _lake_labels() -> list[dict]:
 def test_reader_takes_conversation_records_and_reports_unreadable_lines(clean_stack: Any, world_split) -> None:  # noqa: ANN001
     from training_jobs.lora.teach import low_confidence, read_logged
 
+    import gzip
+
     rows = world_split[0][:6]
-    broken = '{"type": "conversation", "message": "no other fields"}\nnot json\n{"type": "feedback", "x": 1}\n'
-    low = _log_day(rows, broken)
+    low = _log_day(rows, gzip.compress(b'{"type": "conversation", "message": "no other fields"}\n'))
     logged = read_logged(DAY)
     assert [r.message for r in logged.records] == [r["text"] for r in rows]
-    assert len(logged.unreadable) == 2 and all("broken.jsonl" in u for u in logged.unreadable)
+    assert len(logged.unreadable) == 1 and "part-00009" in logged.unreadable[0], logged.unreadable
     assert low_confidence(logged.records) == low
     assert low_confidence(logged.records, max_confidence=0.95) == low  # model rows at 0.95: 'rules' rows only…
     assert len(low_confidence(logged.records, max_confidence=0.96)) == len(rows)  # …until the bound passes 0.95

@@ -2,8 +2,8 @@
 the small ONNX NLU, behind two filters and a gate.
 
 1. **Read** the day's conversation turns from the learning-data lake
-   (``s3://<learning>/conversations/dt=YYYY-MM-DD/*.jsonl``, rows of
-   :class:`~nabiyam.storage.conversations.ConversationRecord`) and keep the utterances the
+   (``s3://<learning>/lake/conversations/dt=YYYY-MM-DD/part-*.jsonl.gz``, rows of
+   :class:`~nabiyam.lake.ConversationRow` = ConversationRecord + schema version) and keep the utterances the
    deployed NLU was unsure of (answered by the rules fallback, or confidence below a bound).
 2. **Label** them with a :class:`Labeller` (the LoRA teacher, or any other labeller).
 3. **Vet** each label: it must be schema-valid (spans point at their words) and consistent
@@ -28,9 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
-from nabiyam.storage.conversations import LEARNING_PREFIX, ConversationRecord
+from nabiyam.storage.conversations import ConversationRecord
 from training_jobs.lora.schema import as_training_row, inconsistencies, parse_answer, target_json
 
 TEACHER_LABELS_PREFIX = "nlu-teacher-labels"
@@ -53,26 +51,24 @@ class LoggedDay:
     unreadable: list[str] = field(default_factory=list)
 
 
-def read_logged(day: date, settings: Any = None) -> LoggedDay:
-    """The day's logged turns from the lake; lines that are not conversation records are
-    reported (file:line and why), never silently dropped, never fatal."""
-    from nabiyam.settings import get_settings
-    from nabiyam.storage.blobs import BlobStore
+def read_logged(day: date, settings: Any = None, source: Any = None) -> LoggedDay:
+    """The day's logged turns from the lake (`nabiyam.lake`: ``lake/conversations/dt=D/`` parts
+    of :class:`~nabiyam.lake.ConversationRow`, a ConversationRecord plus its schema version),
+    read part by part: a part that does not decode is reported (where and why) and skipped,
+    never fatal for the other parts. `source`: None = the learning bucket, or a local copy."""
+    from nabiyam.lake import LakeSchemaError, open_store
+    from nabiyam.lake.reader import decode_part
+    from nabiyam.lake.writer import PART_SUFFIX, partition_prefix
 
-    settings = settings or get_settings()
-    store = BlobStore(settings.learning_data_bucket, settings)
+    store = open_store(source, settings)
     out = LoggedDay(day, [])
-    for blob in store.list(f"{LEARNING_PREFIX}/dt={day.isoformat()}/"):
-        for n, line in enumerate(store.get_bytes(blob.key).decode("utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-                if raw.get("type", "conversation") != "conversation":
-                    continue
-                out.records.append(ConversationRecord.model_validate(raw))
-            except (json.JSONDecodeError, ValidationError, AttributeError) as exc:
-                out.unreadable.append(f"{blob.key}:{n}: {str(exc).splitlines()[0]}")
+    for key in store.list(partition_prefix("conversations", day)):
+        if not (key.endswith(PART_SUFFIX) or key.endswith(".jsonl")):
+            continue
+        try:
+            out.records.extend(decode_part("conversations", store.get(key), store.describe(key)))
+        except LakeSchemaError as exc:
+            out.unreadable.append(str(exc).splitlines()[0])
     return out
 
 
