@@ -1,9 +1,20 @@
 """Build the :class:`~dashboard_site.model.WeekReport` the weekly job renders.
 
-Sources: the week's logged traffic (today the learning-data lake directly, see
-:mod:`dashboard_site.from_lake`; the daily-metrics job's stored figures once it exists), the
-week before it for the deltas, and the model registry for the AI-performance page
-(:mod:`dashboard_site.sources`).
+Source of every figure: the daily-metrics job's stored results (:mod:`nabiyam.metrics.model`,
+read with :func:`~nabiyam.metrics.model.read_day`): per day the ``global`` scope (volume,
+sentiment, topics, evaluation, feedback, latency, errors, alerts), the ``variant#``/``model#``
+scopes (AI page), and on the week's Sunday the ``week_over_week`` scope (the 7 days ending
+Sunday against the 7 before: exactly this ISO week against the last, with significance tests)
+and the ``experiment`` scope (A/B lifts with intervals and the SRM check). The model
+registry adds promotions, rollbacks and the newest champion/challenger report.
+
+A week whose days have no stored metrics falls back to :mod:`dashboard_site.from_lake`
+(counts straight from the lake, and the page says which figures are missing).
+
+How a week is made of days: counts and rate numerators/denominators are summed; means are
+weighted by their sample size; the week's latency percentiles are the request-weighted mean
+of the daily percentiles (an approximation, stated on the System page); top-topic lists are
+the sums of the daily top lists.
 
 Example::
 
@@ -12,12 +23,37 @@ Example::
 
 from __future__ import annotations
 
-from datetime import date
+import importlib.util
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
 
-from dashboard_site.from_lake import build_from_lake
-from dashboard_site.model import WeekReport
+from dashboard_site.from_lake import build_from_lake, week_days
+from dashboard_site.labels import DISLIKE_REASONS, INTENTS, STAGE_ORDER, STAGES, label
+from dashboard_site.model import (ActivityDay, AiView, Alert, Counted, DailyValue, EvaluationView, ExperimentRow,
+                                  FeedbackDay, FeedbackView, Kpi, ModelVersionRow, RubricItem, SentimentDay,
+                                  StageLatency, SystemDay, SystemView, TopicsView, Unit, WeekReport)
 from dashboard_site.sources import latest_comparisons, registry_events
+from nabiyam.metrics.model import Alert as MetricsAlert
+from nabiyam.metrics.model import DailyMetrics, DayMetrics, KpiComparison, Rate, read_day
 from nabiyam.settings import Settings
+
+TREND_WEEKS = 6
+
+#: KPI of the metrics job → (label, unit, higher is better)
+KPI_VIEW: dict[str, tuple[str, Unit, bool]] = {
+    "conversations": ("대화 수", "count", True),
+    "ctr": ("클릭률", "ratio", True),
+    "conversion": ("주문 전환율", "ratio", True),
+    "satisfaction": ("만족도", "score5", True),
+    "like_ratio": ("좋아요 비율", "ratio", True),
+    "evaluation": ("평균 평가 점수", "score", True),
+    "positive_sentiment": ("긍정 메시지 비율", "ratio", True),
+    "error_rate": ("오류율", "ratio", False),
+    "latency_p95_total": ("응답 시간 p95", "ms", False),
+}
+METRIC_LABELS = {"ctr": "클릭률", "conversion": "주문 전환율", "satisfaction": "만족도"}
+EXPERIMENT_METRICS_NOTE = "실험은 일별 지표 작업이 일요일까지 7일을 비교한 결과예요."
 
 
 class ReportDataMissing(LookupError):
@@ -26,10 +62,16 @@ class ReportDataMissing(LookupError):
 
 def load_week_report(week: str, settings: Settings) -> WeekReport:
     """The week's report; :class:`ReportDataMissing` names the week when nothing was logged."""
-    report = build_from_lake(week, settings)
-    if report is None:
-        raise ReportDataMissing(f"no conversations are logged for {week} in the learning-data lake "
-                                f"(bucket {settings.learning_data_bucket}): simulate traffic or run the export job first")
+    days = week_days(week)
+    stored = [read_day(d, settings) for d in days]
+    if any(m.global_ is not None for m in stored):
+        report = build_from_metrics(week, stored, settings)
+    else:
+        report = build_from_lake(week, settings)  # type: ignore[assignment]
+        if report is None:
+            raise ReportDataMissing(f"no daily metrics and no logged conversations for {week} "
+                                    f"(table {settings.daily_metrics_table}, bucket {settings.learning_data_bucket}): "
+                                    "simulate traffic and run `nabiyam jobs daily-metrics --date D` first")
     ai = report.ai.model_copy(update={"registry": registry_events(settings, until=report.end),
                                       "comparisons": latest_comparisons(settings)})
     return report.model_copy(update={"ai": ai})
@@ -39,10 +81,178 @@ def available_weeks(settings: Settings) -> list[str]:
     """ISO weeks with logged conversations in the lake, oldest first."""
     from nabiyam.lake.reader import partitions
 
-    weeks = {_week(d) for d in partitions("conversations", settings)}
-    return sorted(weeks)
+    return sorted({_week(d) for d in partitions("conversations", settings)})
 
 
 def _week(day: date) -> str:
     year, number, _ = day.isocalendar()
     return f"{year}-W{number:02d}"
+
+
+def _sum_rates(rates: Iterable[Rate]) -> float | None:
+    rates = list(rates)
+    den = sum(r.denominator for r in rates)
+    return sum(r.numerator for r in rates) / den if den else None
+
+
+def _weighted(pairs: Iterable[tuple[float | None, int]]) -> float | None:
+    pairs = [(v, n) for v, n in pairs if v is not None and n > 0]
+    total = sum(n for _, n in pairs)
+    return sum(v * n for v, n in pairs) / total if total else None
+
+
+def _counted(counter: Counter[str]) -> list[Counted]:
+    return [Counted(label=k, count=v) for k, v in counter.most_common()]
+
+
+def _kpi(c: KpiComparison) -> Kpi:
+    name, unit, higher = KPI_VIEW[c.kpi]
+    return Kpi(key=c.kpi, label=name, unit=unit, value=c.current, previous=c.previous, higher_is_better=higher,
+               status=c.status, p_value=c.p_value,
+               help={"too_little_data": "표본이 적어 비교하지 않아요", "no_data": "한쪽 주에 데이터가 없어요"}.get(c.status, ""))
+
+
+def _alert(a: MetricsAlert) -> Alert:
+    e = a.evidence
+    name, unit, _ = KPI_VIEW[a.kpi]
+    fmt = (lambda v: "—" if v is None else f"{v * 100:.1f}%") if unit == "ratio" else (
+        lambda v: "—" if v is None else f"{v:,.2f}")
+    detail = (f"{a.current_window[0]:%m/%d}–{a.current_window[1]:%m/%d} {fmt(e.current)} (n={e.current_n:,}) vs "
+              f"{a.previous_window[0]:%m/%d}–{a.previous_window[1]:%m/%d} {fmt(e.previous)} (n={e.previous_n:,})"
+              + (f", p={e.p_value:.3g}" if e.p_value is not None else "") + f" · {a.day:%m/%d} 발생")
+    return Alert(severity="warning", title=a.message, detail=detail)
+
+
+def _group_row(model: str, version: str, variant: str, days: list[DailyMetrics]) -> ModelVersionRow:
+    likes = sum(d.feedback.likes for d in days)
+    dislikes = sum(d.feedback.dislikes for d in days)
+    return ModelVersionRow(
+        model=model, version=version, variant=variant, conversations=sum(d.conversations for d in days),
+        ctr=_sum_rates(d.ctr for d in days),
+        satisfaction=_weighted((d.satisfaction.mean, d.satisfaction.count) for d in days),
+        eval_mean=_weighted((d.evaluation.mean, d.evaluation.score.count) for d in days),
+        dislike_ratio=dislikes / (likes + dislikes) if likes + dislikes else None)
+
+
+def _experiments(last: DayMetrics) -> list[ExperimentRow]:
+    exp = last.experiment
+    window = exp.last_7_days or exp.today if exp else None
+    if exp is None or window is None:
+        return []
+    units = {v.variant: v.units for v in window.variants}
+    srm = window.srm
+    rows = []
+    for c in window.comparisons:
+        if c.lift is None or c.lift_ci is None or c.control_value is None or c.variant_value is None:
+            continue
+        share = srm.expected_shares.get(c.variant) if srm else None
+        rows.append(ExperimentRow(
+            name=exp.experiment or "A/B", metric=METRIC_LABELS[c.metric], control=c.control, treatment=c.variant,
+            n_control=units.get(c.control, 0), n_treatment=units.get(c.variant, 0), control_value=c.control_value,
+            treatment_value=c.variant_value, diff=c.lift, ci_low=c.lift_ci[0], ci_high=c.lift_ci[1],
+            expected_treatment_share=share if share is not None else 0.5,
+            srm_p_value=srm.p_value if srm else None))
+    return rows
+
+
+def _rubric() -> list[RubricItem]:
+    """The evaluation rubric as the metrics job documents it (empty until that module exists)."""
+    if importlib.util.find_spec("nabiyam.metrics.evaluation") is None:
+        return []
+    from nabiyam.metrics.evaluation import RUBRIC
+
+    return [RubricItem(criterion=r.criterion, points=r.points, description=r.description) for r in RUBRIC]
+
+
+def build_from_metrics(week: str, stored: list[DayMetrics], settings: Settings, *,
+                       generated_at: datetime | None = None) -> WeekReport:
+    """The week's report from its seven :class:`DayMetrics` (Monday first)."""
+    days = [m.day for m in stored]
+    g = [m.global_ for m in stored if m.global_ is not None]
+    last = stored[-1]
+    kpis = [_kpi(c) for c in last.week_over_week.kpis if c.kpi in KPI_VIEW] if last.week_over_week else []
+    if not kpis:  # no week-over-week stored for Sunday: this week's values only
+        kpis = [Kpi(key="conversations", label="대화 수", unit="count", value=float(sum(d.conversations for d in g))),
+                Kpi(key="ctr", label="클릭률", unit="ratio", value=_sum_rates(d.ctr for d in g))]
+    prev_week = [read_day(d - timedelta(days=7), settings).global_ for d in days]
+    prev_dau = [d.daily_active_users for d in prev_week if d is not None]
+    kpis.insert(1, Kpi(key="daily_users", label="하루 평균 이용자", unit="count",
+                       value=sum(d.daily_active_users for d in g) / len(g),
+                       previous=sum(prev_dau) / len(prev_dau) if prev_dau else None))
+
+    intents: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    foods: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    satisfaction: Counter[str] = Counter()
+    scores: Counter[str] = Counter()
+    fallbacks: Counter[str] = Counter()
+    latency: dict[str, list[tuple[float, float, float, int]]] = defaultdict(list)
+    for d in g:
+        intents.update({label(INTENTS, k): v for k, v in d.intents.items()})
+        categories.update({t.term: t.count for t in d.topics.categories})
+        foods.update({t.term: t.count for t in d.topics.foods})
+        words.update({t.term: t.count for t in d.topics.nouns})
+        reasons.update({label(DISLIKE_REASONS, k): v for k, v in d.feedback.dislike_reasons.items()})
+        satisfaction.update(d.satisfaction.histogram)
+        scores.update(d.evaluation.score.histogram)
+        fallbacks.update({"추천 대체 경로": d.recommendations.fallbacks.numerator,
+                          "맞는 가게 없음": d.recommendations.nothing_fits.numerator,
+                          "규칙 기반 이해(NLU)": d.rules_share.numerator})
+        for stage, dist in d.latency_ms.items():
+            if dist.count and dist.p50 is not None and dist.p95 is not None and dist.p99 is not None:
+                latency[stage].append((dist.p50, dist.p95, dist.p99, dist.count))
+    stages = []
+    for stage in [s for s in STAGE_ORDER if s in latency] + sorted(s for s in latency if s not in STAGE_ORDER):
+        rows = latency[stage]
+        n = sum(r[3] for r in rows)
+        stages.append(StageLatency(stage=label(STAGES, stage), p50=sum(r[0] * r[3] for r in rows) / n,
+                                   p95=sum(r[1] * r[3] for r in rows) / n, p99=sum(r[2] * r[3] for r in rows) / n))
+
+    models: dict[str, list[DailyMetrics]] = defaultdict(list)
+    variants: dict[str, list[DailyMetrics]] = defaultdict(list)
+    for m in stored:
+        for key, dm in m.models.items():
+            models[key].append(dm)
+        for key, dm in m.variants.items():
+            variants[key].append(dm)
+    rows = [_group_row(*key.split("#", 1), "전체", ds) for key, ds in sorted(models.items())]
+    rows += [_group_row("전체", "—", key, ds) for key, ds in sorted(variants.items())]
+
+    trend = []
+    for back in range(TREND_WEEKS - 1, -1, -1):
+        start = days[0] - timedelta(weeks=back)
+        week_days_ = [read_day(start + timedelta(days=i), settings).global_ for i in range(7)] if back else g
+        present = [d for d in week_days_ if d is not None]
+        mean = _weighted((d.evaluation.mean, d.evaluation.score.count) for d in present)
+        if mean is not None:
+            trend.append(DailyValue(day=start, value=mean))
+
+    alerts = [_alert(a) for d in g for a in d.alerts]
+    return WeekReport(
+        week=week, start=days[0], end=days[-1], generated_at=generated_at or datetime.now(timezone.utc),
+        kpis=kpis, alerts=alerts,
+        activity=[ActivityDay(day=d.day, conversations=d.conversations, active_users=d.daily_active_users) for d in g],
+        sentiment=[SentimentDay(day=d.day, positive=d.sentiment.counts.get("positive", 0),
+                                neutral=d.sentiment.counts.get("neutral", 0), negative=d.sentiment.counts.get("negative", 0))
+                   for d in g if d.sentiment is not None],
+        topics=TopicsView(intents=_counted(intents), categories=_counted(categories), foods=_counted(foods),
+                          words=_counted(words)),
+        evaluation=EvaluationView(histogram=[Counted(label=str(s), count=scores.get(str(s), 0)) for s in range(1, 11)]
+                                  if scores else [],
+                                  daily_mean=[DailyValue(day=d.day, value=d.evaluation.mean) for d in g],
+                                  rubric=_rubric()),
+        feedback=FeedbackView(days=[FeedbackDay(day=d.day, likes=d.feedback.likes, dislikes=d.feedback.dislikes,
+                                                satisfaction_mean=d.satisfaction.mean) for d in g],
+                              reasons=_counted(reasons),
+                              satisfaction=[Counted(label=str(s), count=satisfaction.get(str(s), 0)) for s in range(1, 6)]
+                              if satisfaction else []),
+        ai=AiView(models=rows, experiments=_experiments(last), weekly_eval=trend),
+        system=SystemView(stages=stages,
+                          days=[SystemDay(day=d.day, requests=d.conversations, errors=d.errors.numerator,
+                                          fallbacks=d.recommendations.fallbacks.numerator) for d in g],
+                          fallback_kinds=[c for c in _counted(fallbacks) if c.count > 0]),
+        data_note=("주간 응답 시간 백분위수는 일별 백분위수를 요청 수로 가중 평균한 근사값이에요. "
+                   "주제 목록은 일별 상위 목록을 더한 값이에요."),
+    )

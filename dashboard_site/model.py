@@ -59,6 +59,9 @@ class Kpi(BaseModel):
     previous: float | None = None
     higher_is_better: bool = True
     help: str = ""
+    status: Literal["ok", "degraded", "improved", "changed", "no_data", "too_little_data"] | None = Field(
+        None, description="the metrics job's week-over-week verdict (significance-tested); None: by direction only")
+    p_value: float | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -102,7 +105,14 @@ class Kpi(BaseModel):
 
     @property
     def verdict(self) -> str:
-        """개선 / 악화 / 변화 없음 (the meaning of the arrow for this KPI), '' without a previous week."""
+        """개선 / 악화 / 변화 없음 (the meaning of the arrow for this KPI), '' without a previous week.
+
+        With the metrics job's ``status`` the verdict is its significance-tested one: a change
+        within the noise reads "유의한 변화 없음", too few events "데이터 부족".
+        """
+        if self.status is not None:
+            return {"degraded": "악화", "improved": "개선", "ok": "유의한 변화 없음", "changed": "변화",
+                    "too_little_data": "데이터 부족", "no_data": ""}[self.status]
         if self.direction == "none":
             return ""
         if self.direction == "flat":
