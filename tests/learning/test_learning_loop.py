@@ -32,6 +32,8 @@ START = date(2026, 3, 16)  # the tiny world's own history covers 2026-03-02 .. 0
 DAYS = 14
 PER_DAY = 25
 SEED = 11
+# a dinner-time request in 관악구 (shops are open; the service clock may be any hour)
+CONTEXT = {"district": "관악구", "lat": 37.4784, "lon": 126.9516, "at": "2026-03-29T18:30:00+09:00"}
 
 pytestmark = pytest.mark.xdist_group("learning-loop")
 
@@ -54,7 +56,7 @@ def _serve(app: Any) -> tuple[str, Any, threading.Thread]:
 
 def _served_ranker(http: httpx.Client, user: str = "u_000001") -> str:
     r = http.post("/chat", json={"user_id": user, "message": "만원으로 먹을 수 있는 저녁 추천해줘",
-                                 "context": {"district": "관악구", "lat": 37.4784, "lon": 126.9516}})
+                                 "context": CONTEXT})
     assert r.status_code == 200, r.text
     return str(r.json()["model_versions"].get("ranker"))
 
@@ -169,3 +171,56 @@ def test_loop_trigger_train_promote_serve_reject_rollback(loop: dict[str, Any]) 
         server.should_exit = True
         thread.join(timeout=10)
         os.environ.pop("NABIYAM_MODEL_REFRESH_SECONDS", None)
+
+
+def test_treatment_arm_serves_the_candidate_and_the_experiment_gates_promotion(loop: dict[str, Any]) -> None:
+    """With treatment_share > 0 the runtime loads the ranker `candidate` alias as the treatment
+    arm: users split by the salted hash, each logged turn carries its variant and the version
+    that served it; the experiment gate (SRM + treatment not worse) then decides the promotion.
+    Orders are posted for control users only, so the treatment is worse beyond any noise here
+    (60 users, 0 vs ~100 % conversion) and the candidate must be rejected with that reason."""
+    from nabiyam.api import create_app
+    from nabiyam.chat.variant import assign_variant
+    from nabiyam.clock import now
+    from nabiyam.evaluation.experiment import promote_after_experiment
+    from nabiyam.lake import export_day
+    from nabiyam.registry import Registry
+    from nabiyam.runtime import load_runtime
+
+    settings, world = loop["settings"], loop["world"]
+    reg = Registry(settings)
+    production = reg.alias("ranker", "production")
+    challenger = next(v.version for v in reg.list_versions("ranker") if v.status == "rejected")
+    reg.set_candidate("ranker", challenger, actor="test", reason="experiment drill")
+    serving = settings.model_copy(update={"treatment_share": 0.5, "model_refresh_seconds": 0.0})
+    rt = load_runtime(serving, catalogue=world)
+    assert rt.versions["ranker_treatment"] == challenger and rt.versions["ranker"] == production
+    base, server, thread = _serve(create_app(rt, serving))
+    users = [f"u_{i:06d}" for i in range(1, 61)]
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            for i, user in enumerate(users):
+                r = http.post("/chat", json={"user_id": user, "message": "만원으로 먹을 수 있는 저녁 추천해줘",
+                                             "context": CONTEXT})
+                body = r.json()
+                assert r.status_code == 200 and body["recommendations"], body
+                expected = assign_variant(user, serving.experiment_name, 0.5)
+                assert body["variant"] == expected
+                assert body["model_versions"]["ranker"] == (challenger if expected == "treatment" else production)
+                if expected == "control":
+                    f = http.post("/feedback", json={"event_id": f"evt-exp-{i:04d}", "user_id": user,
+                                                     "conversation_id": body["conversation_id"],
+                                                     "shop_id": body["recommendations"][0]["shop_id"],
+                                                     "feedback_type": "ordered"})
+                    assert f.status_code in (200, 201, 202), f.text
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    today = now().date().isoformat()
+    export_day(today, settings)
+    gate, decision = promote_after_experiment("ranker", today, today, share=0.5, actor="test", settings=settings)
+    assert decision == "reject" and not gate.passed and "worse beyond the noise" in gate.detail
+    assert "SRM p" in gate.detail and "sample-ratio mismatch" not in gate.detail  # the hash split is fair
+    event = reg.history("ranker", 1)[0]
+    assert event.action == "rejected" and event.model_version == challenger and "experiment" in event.reason
+    assert reg.alias("ranker", "production") == production

@@ -66,6 +66,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser("promote", help="make a version (or the candidate alias) production; the old one becomes previous")
     p.add_argument("model")
     p.add_argument("version", help="a version or 'candidate'")
+    p.add_argument("--experiment", default=None, metavar="FROM..TO",
+                   help="gate on the live experiment of these days (SRM check + treatment not worse); "
+                        "promotes the candidate when it passes, rejects it (with the reason) when not")
+    p.add_argument("--share", type=float, default=None, help="the experiment's treatment share (default: settings)")
     _decision_args(p, "promoted by hand")
     p.set_defaults(func=_promote)
 
@@ -192,6 +196,30 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
+    from nabiyam.cli.main import CliError
+
+    if args.experiment:
+        if args.version != "candidate":
+            raise CliError("--experiment decides on the candidate alias: use `models promote MODEL candidate --experiment …`")
+        from nabiyam.evaluation.experiment import promote_after_experiment
+        from nabiyam.registry import DataWindow
+        from nabiyam.settings import get_settings
+
+        try:
+            window = DataWindow.parse(args.experiment)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        share = args.share if args.share is not None else get_settings().treatment_share
+        if not 0 < share < 1:
+            raise CliError(f"--share must be between 0 and 1 (the experiment's treatment share), got {share}")
+        try:
+            gate, decision = _call(lambda: promote_after_experiment(
+                args.model, window.start.isoformat(), window.end.isoformat(), share=share,
+                actor=args.actor or _default_actor()))
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        print(f"{decision} {args.model} candidate: {gate.detail}")
+        return 0 if decision == "promote" else 1
     reg = _registry()
     version = _resolve(reg, args.model, args.version)
     v = _call(lambda: reg.promote(args.model, version, actor=args.actor or _default_actor(), reason=args.reason))
