@@ -113,7 +113,7 @@ def test_unknown_conversation_other_user_and_unshown_shop_are_rejected(http: htt
     unshown = next(s for s in ("S001", "S003", "S004", "S008", "S009", "S010") if s not in shown)
     r = http.post("/feedback", json={"event_id": _evt(), "conversation_id": cid, "user_id": owner,
                                      "shop_id": unshown, "feedback_type": "ordered"})
-    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "shop_id"
+    assert r.status_code == 409 and r.json()["error"]["fields"][0]["field"] == "shop_id"
     assert FeedbackStore().by_conversation(cid) == []
 
 

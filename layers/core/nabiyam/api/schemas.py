@@ -33,7 +33,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, GetJsonSchemaHandler,
-                      StrictBool, StrictFloat, StrictInt, Tag, field_validator, model_validator)
+                      StrictBool, StrictFloat, Strict, Tag, model_validator)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -47,8 +47,9 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$"
 
 # --------------------------------------------------------------------------- free text
 
-#: refused anywhere: C0/C1 controls except tab, LF, CR; lone surrogates (invalid Unicode).
-_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+#: refused anywhere: C0/C1 controls except tab, LF, CR (lone surrogates too, by the validator: JSON
+#: Schema patterns cannot name them, and no schema-valid JSON text carries one).
+_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 #: stripped: every BMP format character (Unicode category Cf) — bidi overrides and isolates,
 #: zero-width space / joiners, word joiner, BOM, soft hyphen, ...
 _STRIPPED_CHARS = "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf")
@@ -180,7 +181,21 @@ CategoryName = Literal[*CATEGORIES]  # type: ignore[valid-type]
 FoodName = Literal[*FOOD_BY_NAME]  # type: ignore[valid-type]
 Latitude = Annotated[StrictFloat, Field(ge=33.0, le=39.0, description="latitude (WGS84), Korea")]
 Longitude = Annotated[StrictFloat, Field(ge=124.0, le=132.0, description="longitude (WGS84), Korea")]
-Budget = Annotated[StrictInt, Field(ge=1000, le=100_000, description="won available for this meal")]
+
+
+def _json_int(value: Any) -> Any:
+    """JSON Schema's integer: 8 and 8.0 alike; never a string or a boolean."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def JsonInt(ge: int, le: int, description: str | None = None) -> Any:  # noqa: N802 - a type factory
+    """A strict JSON integer within [ge, le] (the bounds live in the schema as minimum/maximum)."""
+    return Annotated[int, Strict(), Field(ge=ge, le=le, description=description), BeforeValidator(_json_int)]
+
+
+Budget = JsonInt(1000, 100_000, "won available for this meal")
 
 
 def _no_null(value: Any) -> Any:
@@ -318,7 +333,7 @@ class FiltersIn(ApiModel):
 
     category: CategoryName | None = None
     food_types: list[FoodName] = Field(default_factory=list, max_length=10)
-    budget_max: Annotated[StrictInt, Field(ge=0, le=1_000_000, description="won")] | None = None
+    budget_max: JsonInt(0, 1_000_000, "won") | None = None  # type: ignore[valid-type]
     companion: Companion | None = None
     time_of_day: TimeOfDay | None = None
     dietary_preferences: list[Dietary] = Field(default_factory=list, max_length=len(Dietary))
@@ -347,7 +362,7 @@ class RecommendationsRequest(ApiModel):
     user_id: UserId | None = None
     nlu: NluInput = Field(default_factory=NluInput)
     context: ChatContext = Field(default_factory=ChatContext)
-    k: Annotated[StrictInt, Field(ge=1, le=20)] = 5
+    k: JsonInt(1, 20, "how many shops") = 5  # type: ignore[valid-type]
 
 
 class DevRecommendationsRequest(RecommendationsRequest):
@@ -428,7 +443,7 @@ class InteractionType(StrEnum):
 
 EventId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,99}$",
                                description="client-made id of this event (8–100 chars); a retry reuses it")]
-Satisfaction = Annotated[StrictInt, Field(ge=1, le=5, description="1 (bad) … 5 (great)")]
+Satisfaction = JsonInt(1, 5, "1 (bad) … 5 (great)")
 ReasonText = Text(300, "the child's own words about the answer")
 
 

@@ -30,7 +30,7 @@ from typing import Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from nabiyam import clock as nabiyam_clock
-from nabiyam.chat.errors import Conflict, Forbidden, NotFound, Unavailable, Unprocessable
+from nabiyam.chat.errors import Conflict, Forbidden, NotFound, Unavailable
 from nabiyam.domain.hours import KST
 from nabiyam.observability import get_logger
 from nabiyam.resilience import Dependency, DependencyUnavailable, dependency, is_outage, was_sent
@@ -92,8 +92,9 @@ class FeedbackService:
         digest = payload_hash(payload)
         conv = self._conversation(payload["conversation_id"], user_id)
         if kind == "interaction" and payload["shop_id"] not in conv.shown_shop_ids:
-            raise Unprocessable(f"shop_id {payload['shop_id']!r} was not shown in conversation "
-                                f"{conv.conversation_id!r}", field="shop_id")
+            # Well-formed, but at odds with what the conversation showed: a conflict, not a schema error.
+            raise Conflict(f"shop_id {payload['shop_id']!r} was not shown in conversation "
+                           f"{conv.conversation_id!r}", field="shop_id")
         now = (now or nabiyam_clock.now()).astimezone(KST)
         client_ts = payload.get("client_ts")
         record = FeedbackRecord(

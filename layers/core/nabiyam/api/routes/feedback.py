@@ -16,7 +16,8 @@ RESPONSES = {**ERROR_RESPONSES,
                    "description": "queued: the table did not answer in time; the event is in the durable spool and "
                                   "is stored by the reconcile job (retrying the same event_id is safe)"},
              404: {"model": ErrorResponse, "description": "unknown conversation_id"},
-             409: {"model": ErrorResponse, "description": "event_id reused for a different event"}}
+             409: {"model": ErrorResponse, "description": "event_id reused for a different event, or shop_id was "
+                                                          "not shown in that conversation"}}
 
 
 def build_router(auth_mode: str) -> APIRouter:
