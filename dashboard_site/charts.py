@@ -23,7 +23,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
+from pydantic import BaseModel, Field  # noqa: E402
 
 from dashboard_site.model import (Counted, DailyValue, ExperimentRow, FeedbackDay, ModelVersionRow,  # noqa: E402
                                   SentimentDay, StageLatency, SystemDay)
@@ -40,9 +40,10 @@ class MissingGlyphs(RuntimeError):
 
 
 class Chart(BaseModel):
-    file: str
+    file: str = Field(description="PNG file name; '' for an empty chart (the page shows the reason instead)")
     title: str
     alt: str
+    empty: bool = False
 
 
 _font_ready = False
@@ -82,11 +83,8 @@ def _day(d: date) -> str:
 
 
 def _empty(out_dir: Path, name: str, title: str, why: str, *, compact: bool = False) -> Chart:
-    fig, ax = _figure(1.6, compact=compact)
-    ax.axis("off")
-    ax.set_title(title, loc="left")
-    ax.text(0.5, 0.4, why, ha="center", va="center", fontsize=12, color="#333333", transform=ax.transAxes)
-    return _save(fig, out_dir, name, title, f"{title}: {why}")
+    """No picture for no data: the page says why in words (a blank chart only wastes a phone screen)."""
+    return Chart(file="", title=title, alt=why, empty=True)
 
 
 def _extremes(pairs: Sequence[tuple[str, float]], fmt: str = "{:,.0f}") -> str:

@@ -155,13 +155,33 @@ def _experiments(last: DayMetrics) -> list[ExperimentRow]:
     return rows
 
 
-def _rubric() -> list[RubricItem]:
-    """The evaluation rubric as the metrics job documents it (empty until that module exists)."""
-    if importlib.util.find_spec("nabiyam.metrics.evaluation") is None:
-        return []
-    from nabiyam.metrics.evaluation import RUBRIC
+#: the rubric version the Korean descriptions below explain (nabiyam.metrics.evaluation.RUBRIC_VERSION)
+RUBRIC_DESCRIBED = 1
 
-    return [RubricItem(criterion=r.criterion, points=r.points, description=r.description) for r in RUBRIC]
+
+def _rubric() -> list[RubricItem]:
+    """The evaluation rubric for stakeholders, in Korean, with the thresholds read from the metrics
+    job's own constants (a different rubric version is not described with stale words)."""
+    if importlib.util.find_spec("nabiyam.metrics.evaluation") is None:  # the metrics job's scorer not installed
+        return []
+    from nabiyam.metrics import evaluation as ev
+
+    if ev.RUBRIC_VERSION != RUBRIC_DESCRIBED:
+        return [RubricItem(criterion=f"채점 기준 버전 {ev.RUBRIC_VERSION}", points=10,
+                           description="이 버전의 설명은 docs/metrics.md에 있어요.")]
+    return [
+        RubricItem(criterion="기본", points=1, description="기록된 모든 대화가 받는 점수예요."),
+        RubricItem(criterion="안전", points=2, description="보여 준 가게가 모두 조건(급식카드·예산·영업 중 등)을 지켰으면 2점, "
+                   "맞는 가게가 없다고 솔직히 답했으면 1점, 조건을 어기거나 안전 답변으로 대체됐으면 0점이에요."),
+        RubricItem(criterion="이해", points=2, description=f"요청을 이해한 확신도가 {ev.CONFIDENT:g} 이상이면 2점, "
+                   f"{ev.UNSURE:g} 이상이면 1점이에요."),
+        RubricItem(criterion="말투", points=2, description="답변이 아이에게 맞는 말투 검사(해요체, 문장 길이, 이모지, 금지어)를 "
+                   "통과하면 2점이에요."),
+        RubricItem(criterion="길이", points=1, description=f"답변이 {ev.MIN_CHARS}–{ev.MAX_CHARS}자, "
+                   f"{ev.MIN_SENTENCES}–{ev.MAX_SENTENCES}문장이면 1점이에요."),
+        RubricItem(criterion="행동", points=2, description="아이가 보여 준 가게를 눌러 보거나 주문·찜했거나 답변에 좋아요를 "
+                   "눌렀으면 2점이에요 (싫어요를 누르면 0점)."),
+    ]
 
 
 def build_from_metrics(week: str, stored: list[DayMetrics], settings: Settings, *,

@@ -28,6 +28,9 @@ MIN_GROUP_SIZE = 5
 
 #: |relative change| below this is "no change" (arrow ▬): noise, not news.
 FLAT_THRESHOLD = 0.005
+#: Without a significance test (no status from the metrics job), only a change of at least
+#: this much is called 개선/악화 — the design's alert threshold; smaller ones are "작은 변화".
+NOTABLE_CHANGE = 0.05
 
 Unit = Literal["count", "ratio", "score", "score5", "ms", "chars"]
 
@@ -117,6 +120,8 @@ class Kpi(BaseModel):
             return ""
         if self.direction == "flat":
             return "변화 없음"
+        if abs(self.change or 0.0) < NOTABLE_CHANGE:
+            return "작은 변화"
         better = (self.direction == "up") == self.higher_is_better
         return "개선" if better else "악화"
 

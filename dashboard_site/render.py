@@ -101,7 +101,7 @@ def _env() -> Environment:
     env.filters["num"] = lambda v: "—" if v is None else f"{v:.2f}"
     env.filters["points"] = lambda v: f"{v:g}점"
     env.filters["verdict_class"] = lambda v: {"개선": "good", "악화": "bad", "변화 없음": "flat",
-                                              "유의한 변화 없음": "flat"}.get(v, "")
+                                              "유의한 변화 없음": "flat", "작은 변화": "flat"}.get(v, "")
     return env
 
 

@@ -5,7 +5,8 @@ with the same layout as the site bucket; ``serve`` serves that folder on 127.0.0
 
 Example::
 
-    nabiyam dashboard build --out var/site            # every week with metrics
+    nabiyam dashboard build --out var/site --simulate var/world-small   # simulate two weeks if the stack has none
+    nabiyam dashboard build --out var/site            # every week with logged traffic
     nabiyam dashboard build --out var/site --week 2026-W45
     nabiyam dashboard serve --dir var/site --port 8001
 """
@@ -13,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 
@@ -25,7 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     build = cmds.add_parser("build", help="render weeks into a local site folder")
     build.add_argument("--out", type=Path, required=True, help="site folder (index.html, archive.html, reports/…)")
     build.add_argument("--week", type=_iso_week, action="append", default=[],
-                       help="an ISO week YYYY-Www (repeatable; default: every week with daily metrics)")
+                       help="an ISO week YYYY-Www (repeatable; default: every week with logged traffic)")
+    build.add_argument("--simulate", type=Path, default=None, metavar="WORLD",
+                       help="first make sure the stack has traffic: simulate WORLD's people for --days from --start "
+                            "(skipped when the lake already has those days), then run the daily metrics")
+    build.add_argument("--start", type=_day, default=date(2026, 11, 2), help="first simulated day (default 2026-11-02)")
+    build.add_argument("--days", type=int, default=14, help="simulated days (default 14: two ISO weeks)")
+    build.add_argument("--per-day", type=int, default=40, help="simulated sessions per day (default 40)")
     build.set_defaults(func=run_build)
     serve = cmds.add_parser("serve", help="serve a built site on 127.0.0.1")
     serve.add_argument("--dir", type=Path, default=Path("var/site"), help="the built site folder")
@@ -33,26 +41,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve.set_defaults(func=run_serve)
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
 def run_build(args: argparse.Namespace) -> int:
-    from dashboard_site.from_metrics import ReportDataMissing, available_weeks, load_week_report
-    from dashboard_site.publish import LocalSite, publish_week
+    from dashboard_site.from_metrics import ReportDataMissing, available_weeks
+    from dashboard_site.local import build_site, ensure_daily_metrics, ensure_traffic
     from nabiyam.cli.main import CliError
     from nabiyam.settings import get_settings
 
     settings = get_settings()
+    if args.simulate is not None:
+        if not (args.simulate / "world.json").exists():
+            raise CliError(f"--simulate {args.simulate}: not a world directory (no world.json)")
+        if args.days < 1 or args.per_day < 1:
+            raise CliError("--days and --per-day must be at least 1")
+        if ensure_traffic(args.simulate, args.start, days=args.days, per_day=args.per_day, settings=settings):
+            print(f"simulated {args.days} days from {args.start} ({args.per_day} sessions a day)")
+        ran = ensure_daily_metrics(args.start, args.days, settings)
+        if ran:
+            print(f"daily metrics computed for {len(ran)} days")
     weeks = sorted(args.week) or available_weeks(settings)
     if not weeks:
-        raise CliError("no daily metrics are stored yet: run the simulator and `nabiyam jobs daily-metrics` first")
-    site = LocalSite(args.out)
-    work = args.out.parent / (args.out.name + ".work")
-    for week in weeks:
-        try:
-            report = load_week_report(week, settings)
-        except ReportDataMissing as exc:
-            raise CliError(str(exc)) from exc
-        published = publish_week(report, site, work_dir=work)
-        print(f"{week}: {published.files} files → {args.out / published.prefix}")
-    print(f"site: {args.out / 'index.html'} (current week {site.read_manifest().current})")  # type: ignore[union-attr]
+        raise CliError("the local stack has no logged traffic: `nabiyam dashboard build --simulate var/world-small …` "
+                       "or `nabiyam simulate` first")
+    try:
+        published = build_site(args.out, settings, weeks)
+    except ReportDataMissing as exc:
+        raise CliError(str(exc)) from exc
+    for p in published:
+        print(f"{p.week}: {p.files} files → {args.out / p.prefix}")
+    print(f"site: {args.out / 'index.html'} (current week {published[-1].manifest.current})")
     return 0
 
 
