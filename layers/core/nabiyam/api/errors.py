@@ -91,9 +91,17 @@ def _service(request: Request, exc: ServiceError) -> JSONResponse:
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path (a path may have one route per method)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    pending = list(request.app.router.routes)
+    while pending:
+        route = pending.pop()
+        inner = getattr(route, "original_router", None)  # FastAPI wraps included routers
+        if inner is not None:
+            pending.extend(inner.routes)
+            continue
+        if not getattr(route, "methods", None):
+            continue
         match, _ = route.matches(request.scope)
-        if match in (Match.FULL, Match.PARTIAL) and getattr(route, "methods", None):
+        if match in (Match.FULL, Match.PARTIAL):
             methods |= set(route.methods)
     return sorted(methods)
 
