@@ -10,7 +10,7 @@ WORLD_SEED ?= 7
 DATA_DIR ?= var/world-$(WORLD_SIZE)
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(SAM_VENV)/bin:$(PATH)
 
-.PHONY: run test bench browser screenshots bench-install install sam-install clean up down world models sam-build
+.PHONY: run test bench browser screenshots site bench-install install sam-install clean up down world models sam-build
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/dev.txt requirements/training.txt layers/runtime/requirements.txt layers/reporting/requirements.txt
@@ -35,7 +35,10 @@ run: install
 	$(BIN)/nabiyam models publish nlu artifacts/nlu --promote
 	$(BIN)/nabiyam models publish ranker artifacts/ranker --promote
 	$(MAKE) --no-print-directory simulate
-	$(BIN)/nabiyam serve
+	$(MAKE) --no-print-directory site
+	@# the dashboard site beside the API (its URL is printed first); stopping the API stops it too
+	$(BIN)/nabiyam dashboard serve --dir $(SITE_DIR) --port $(SITE_PORT) & SITE_PID=$$!; \
+		trap 'kill $$SITE_PID 2>/dev/null' EXIT; sleep 1; $(BIN)/nabiyam serve
 
 # The world regenerates when its generator or formula changes (a stale world has an old formula).
 WORLD_SOURCES := $(shell find layers/core/nabiyam/world -name '*.py' 2>/dev/null)
@@ -77,12 +80,21 @@ CHROMIUM ?= /usr/bin/chromium
 browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
-## make screenshots: build the dashboard site (SITE_DIR), open every page in headless Chromium at desktop and
-## phone width (fails on console errors / failed requests) and write a PNG of each to SCREENSHOTS_DIR.
+## make site: the dashboard site (SITE_DIR) from the simulated weeks on the local stack — simulated first when the
+## stack's lake lacks those days (a restarted moto server forgets them), then daily metrics, then every week.
 SITE_DIR ?= var/site
+SITE_PORT ?= 8001
 SCREENSHOTS_DIR ?= var/screenshots
-screenshots: install browser
-	$(BIN)/nabiyam dashboard build --out $(SITE_DIR) $(DASHBOARD_ARGS)
+site: install
+	$(BIN)/nabiyam local up
+	$(MAKE) --no-print-directory world
+	rm -rf $(SITE_DIR) $(SITE_DIR).work
+	POWERTOOLS_LOG_LEVEL=WARNING $(BIN)/nabiyam dashboard build --out $(SITE_DIR) --simulate $(DATA_DIR) \
+		--start $(SIM_START) --days $(SIM_DAYS) --per-day $(SIM_PER_DAY)
+
+## make screenshots: build the site, open every page in headless Chromium at desktop and phone width (fails on
+## console errors, failed or outside requests, images without alt, sideways scrolling); a PNG of each page.
+screenshots: site browser
 	$(BIN)/python -m dashboard_site.browser $(SITE_DIR) --screenshots $(SCREENSHOTS_DIR)
 
 ## make bench [QUICK=1]: every benchmarks/bench_*.py → benchmarks/results/latest.json + latest.md
