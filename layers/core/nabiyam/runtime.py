@@ -64,6 +64,7 @@ class Runtime:
     #: part → registry version loaded, for the parts that follow a registry alias
     registry_targets: dict[str, str | None] = field(default_factory=dict)
     refreshes: int = 0
+    _unusable: dict[str, str] = field(default_factory=dict, repr=False)
     _checked_at: float = field(default_factory=time.monotonic)
     _refresh_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -130,14 +131,17 @@ class Runtime:
             if part not in wanted or wanted[part] == self.registry_targets.get(part):
                 continue
             target = wanted[part]
+            if target is not None and self._unusable.get(part) == target:
+                continue  # already failed to load: do not fetch it again on every tick
             try:
                 loaded = _load_part(self, part, model, target, reg) if target else None
             except Exception as exc:  # noqa: BLE001 - a bad new version: keep the old one serving
                 self.problems[f"{part}_refresh"] = f"{model} {target}: {type(exc).__name__}: {exc}"
+                self._unusable[part] = target
                 logger.error("NEW MODEL VERSION UNUSABLE; keeping the loaded one",
                              extra={"model": model, "alias": alias, "version": target, "error": str(exc)})
                 continue
-            if part == "recommender" and loaded is None:
+            if part != "treatment" and loaded is None:
                 continue  # production alias cleared: keep serving what we have
             setattr(self, f"_{part}", loaded)
             self.registry_targets[part] = target
@@ -248,10 +252,14 @@ def _load_catalogue(settings: Settings, explicit: Path | None, rt: Runtime) -> A
     return None
 
 
-def _track(rt: Runtime, part: str, model: str) -> str | None:
-    """Follow the registry for ``part`` when it was fetched from there; the version loaded."""
+def _track(rt: Runtime, part: str, model: str, follow: bool) -> str | None:
+    """Follow the registry for ``part`` when it was discovered (``follow``): the registry
+    version loaded, or None when nothing came from the registry yet (a later promotion is
+    then picked up by the refresh)."""
     source = rt.sources.get(model, "")
     if not source.startswith("registry:"):
+        if follow:
+            rt.registry_targets[part] = None
         return None
     from nabiyam.registry import read_local_marker
 
@@ -301,7 +309,7 @@ def load_runtime(settings: Settings | None = None, *, catalogue: Path | Any | No
 
         rt.nlu = NluService.load(_fetch_model("nlu", settings, nlu_dir, rt))
         rt.versions["nlu"] = rt.nlu.model_version
-        _track(rt, "nlu", "nlu")
+        _track(rt, "nlu", "nlu", isinstance(nlu_dir, _Discover) and _remote_allowed(settings))
         if rt.nlu.model_version is None:
             rt.problems.setdefault("nlu", "no NLU model: rules only")
     except Exception as exc:  # noqa: BLE001 - NLU package absent or broken
@@ -312,7 +320,8 @@ def load_runtime(settings: Settings | None = None, *, catalogue: Path | Any | No
             from nabiyam.recsys import Recommender
 
             rt.recommender = Recommender.load(_fetch_model("ranker", settings, ranker_dir, rt), rt.catalogue)
-            registry_version = _track(rt, "recommender", "ranker")
+            registry_version = _track(rt, "recommender", "ranker",
+                                      isinstance(ranker_dir, _Discover) and _remote_allowed(settings))
             if registry_version and rt._recommender.artifacts is not None:
                 rt._recommender.artifacts.version = registry_version  # what the log records
             rt.versions["ranker"] = rt._recommender.model_version
