@@ -253,3 +253,22 @@ def test_feedback_503_says_nothing_was_stored_and_when_to_retry() -> None:
     r = TestClient(app).get("/x")
     assert r.status_code == 503 and r.headers["retry-after"] and json.loads(r.text)["error"]["code"] == \
         "dependency_unavailable"
+
+
+def test_budget_shrinks_to_the_lambda_time_left() -> None:
+    """In Lambda the budget is also bounded by the context's remaining time (Mangum puts it in the scope)."""
+    from nabiyam.api.middleware import ApiMiddleware
+    from nabiyam.settings import Settings
+
+    class Context:
+        def __init__(self, ms: int) -> None:
+            self.ms = ms
+
+        def get_remaining_time_in_millis(self) -> int:
+            return self.ms
+
+    middleware = ApiMiddleware(app=None, settings=Settings(api_timeout_s=10, answer_reserve_s=1))
+    assert middleware._budget({}) == 9.0
+    assert middleware._budget({"aws.context": Context(4000)}) == 3.0
+    assert middleware._budget({"aws.context": Context(30_000)}) == 9.0
+    assert middleware._budget({"aws.context": Context(500)}) == 0.1  # never zero: a request may still answer
