@@ -32,9 +32,13 @@ def test_tiny_job_writes_adapter_metrics_and_a_merge_that_reproduces_training(ti
     assert metrics["nlu"]["intent_accuracy"] <= metrics["nlu"]["schema_valid_rate"]
     assert metrics["rewrite"]["both_pass_rate"] <= min(metrics["rewrite"]["style_pass_rate"],
                                                         metrics["rewrite"]["meaning_pass_rate"])
-    # it learnt something: the completion loss fell from its random-init value (ln |vocab| ≈ 8)
-    train = metrics["training"]
-    assert train["final_loss"] < train["first_loss"] - 0.3, train["loss_history"]
+    # the tiny base was warmed up on plain project text (from ln |vocab| ≈ 8), then LoRA lowered
+    # the completion loss further; the merged model writes JSON (a broken chat template, label
+    # mask or decode would not)
+    warm, train = metrics["base_warmup"], metrics["training"]
+    assert warm["steps"] == 150 and warm["final_loss"] < warm["first_loss"] - 3.0, warm
+    assert train["final_loss"] < train["first_loss"], train["loss_history"]
+    assert metrics["nlu"]["valid_json_rate"] >= 0.5, metrics["nlu"]["examples"]
     assert 0 < train["trainable_params"] < train["total_params"] / 4  # only the adapter trains
     assert train["completion_tokens"] < train["tokens"]  # prompt tokens carry no loss
     # the saved adapter, reloaded on a fresh base and merged, computes what the trained model did

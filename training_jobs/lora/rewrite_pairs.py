@@ -125,6 +125,9 @@ def generated_pairs(n: int, seed: int) -> list[RewritePair]:
     seen = {p.source for p in out}
     while len(out) < n:
         for kind, plain, child, keep in _templates(_facts(rng)):
+            # a food name can spell a banned word with its particle (죽 + 을 = 죽을): skip those facts
+            if any(word in child for word in style.BANNED_WORDS):
+                continue
             if plain not in seen and rng.random() < 0.5:
                 seen.add(plain)
                 out.append(RewritePair(plain, child, keep, kind))

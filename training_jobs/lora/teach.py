@@ -8,9 +8,10 @@ the small ONNX NLU, behind two filters and a gate.
 2. **Label** them with a :class:`Labeller` (the LoRA teacher, or any other labeller).
 3. **Vet** each label: it must be schema-valid (spans point at their words) and consistent
    with the deterministic normalizers (money, foods, places, …; see `schema.inconsistencies`).
-4. **Gate**: train the student twice, without and with the vetted labels (same seed, same
-   generated data), and score both on the world's labelled utterances (held-out requests
-   whose truth the world knows). The labels are accepted only if the student with them is
+4. **Gate**: the teacher must first be right at least as often as the student on the world's
+   labelled utterances (held-out requests whose truth the world knows; `audit`). Then the
+   student is trained twice, without and with the vetted labels (same seed, same generated
+   data), and both are scored on those utterances. The labels are accepted only if the student with them is
    not worse than without beyond noise (a paired test on the same requests, see
    `paired_worse`), both as a model alone and as the deployed model-or-rules pipeline. A teacher none of whose labels survive the checks is rejected.
 5. **Write** accepted labels where the next pipeline run reads them
@@ -252,20 +253,61 @@ def paired_worse(without: Sequence[bool], with_teacher: Sequence[bool], z: float
     return {"lost": b, "gained": c, "bound": round(bound, 3), "worse": b - c > bound}
 
 
+def audit(labeller: Labeller, eval_rows: Sequence[dict[str, Any]], student_correct: Sequence[bool],
+          noise_z: float = DEFAULT_NOISE_Z) -> dict[str, Any]:
+    """The teacher graded on the yardstick itself: it labels the world's held-out requests, its
+    labels are vetted as usual, and on the requests whose label survived the teacher must be
+    right (intent and every filter) at least as often as the student already is, beyond noise
+    (`paired_worse`). A teacher that cannot beat its own pupil has nothing to teach it, however
+    few labels it would add."""
+    from training_jobs.nlu.evaluate import canonical_filters
+
+    texts = [r["text"] for r in eval_rows]
+    answers = labeller.label(texts)
+    teacher_right, student_right = [], []
+    for row, answer, student_ok in zip(eval_rows, answers, student_correct, strict=True):
+        parsed = parse_answer(answer, row["text"])
+        if parsed.answer is None or inconsistencies(row["text"], parsed.answer):
+            continue
+        teacher_right.append(str(parsed.answer.intent) == row["intent"] and canonical_filters(parsed.answer.filters)
+                             == canonical_filters(row.get("filters", {})))
+        student_right.append(student_ok)
+    kept = len(teacher_right)
+    out: dict[str, Any] = {"n": len(texts), "kept": kept,
+                           "teacher_accuracy": sum(teacher_right) / kept if kept else None,
+                           "student_accuracy": sum(student_right) / kept if kept else None}
+    out["paired"] = paired_worse(student_right, teacher_right, noise_z) if kept else None
+    return out
+
+
 def gate(kept: Sequence[dict[str, Any]], student: Callable[[Sequence[dict[str, Any]] | None], dict[str, Any]],
-         noise_z: float = DEFAULT_NOISE_Z, min_labels: int = 1) -> GateResult:
-    """Accept the teacher's vetted labels only if the student trained with them is not worse
-    (beyond noise) than without them, as a model alone and as the model-or-rules pipeline."""
+         noise_z: float = DEFAULT_NOISE_Z, min_labels: int = 1, labeller: Labeller | None = None,
+         eval_rows: Sequence[dict[str, Any]] = ()) -> GateResult:
+    """Accept the teacher's vetted labels only if (1) some survived vetting, (2) with a
+    `labeller` and `eval_rows`: the teacher is not worse than the student on the yardstick
+    (`audit`), and (3) the student trained with them is not worse (beyond noise) than without
+    them, as a model alone and as the model-or-rules pipeline."""
     if len(kept) < min_labels:
         return GateResult(False, f"only {len(kept)} label(s) passed the schema and normalizer checks "
                                  f"(need {min_labels}): the teacher is not good enough to learn from", noise_z=noise_z)
     without = student(None)
+    paired: dict[str, dict[str, Any]] = {}
+    if labeller is not None and eval_rows:
+        graded = audit(labeller, eval_rows, without["model"]["correct"], noise_z)
+        paired["teacher_audit"] = graded
+        if not graded["kept"]:
+            return GateResult(False, f"none of the teacher's labels of the {graded['n']} yardstick requests passed "
+                                     "the schema and normalizer checks", without, None, noise_z, paired)
+        if graded["paired"]["worse"]:
+            return GateResult(False, f"the teacher is worse than the student on the yardstick: right on "
+                                     f"{graded['teacher_accuracy']:.3f} of the {graded['kept']} requests it labelled, "
+                                     f"the student on {graded['student_accuracy']:.3f}", without, None, noise_z, paired)
     with_teacher = student(list(kept))
-    paired = {view: paired_worse(without[view]["correct"], with_teacher[view]["correct"], noise_z)
-              for view in ("model", "pipeline")}
-    worse = [f"{view}: {p['lost']} requests lost, {p['gained']} gained (noise bound {p['bound']}); accuracy "
-             f"{without[view]['accuracy']:.4f} → {with_teacher[view]['accuracy']:.4f}"
-             for view, p in paired.items() if p["worse"]]
+    for view in ("model", "pipeline"):
+        paired[view] = paired_worse(without[view]["correct"], with_teacher[view]["correct"], noise_z)
+    worse = [f"{view}: {paired[view]['lost']} requests lost, {paired[view]['gained']} gained (noise bound "
+             f"{paired[view]['bound']}); accuracy {without[view]['accuracy']:.4f} → {with_teacher[view]['accuracy']:.4f}"
+             for view in ("model", "pipeline") if paired[view]["worse"]]
     if worse:
         return GateResult(False, "the student is worse with the teacher's labels (" + "; ".join(worse) + ")",
                           without, with_teacher, noise_z, paired)
@@ -312,7 +354,7 @@ def teach(day: date, labeller: Labeller | None, eval_rows: Sequence[dict[str, An
         vetted = vet(texts, labeller.label(texts))
         report.kept, report.rejected, report.rejected_examples = len(vetted.kept), len(vetted.rejected), vetted.rejected[:20]
         student = student or NluStudent(out / "students", eval_rows)
-        result = gate(vetted.kept, student, noise_z)
+        result = gate(vetted.kept, student, noise_z, labeller=labeller, eval_rows=eval_rows)
         report.gate = result.as_dict()
         if result.accepted:
             path = out / "teacher_labels.jsonl"

@@ -73,16 +73,22 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _corpus(nlu_rows: list[dict[str, Any]], pairs: list[RewritePair]) -> list[str]:
-    """The project's Korean text a locally built tokenizer learns from: instructions,
-    requests and their JSON answers, plain and child-friendly sentences."""
+def _corpus(nlu_rows: list[dict[str, Any]], pairs: list[RewritePair], seed: int) -> tuple[list[str], list[str]]:
+    """The project's Korean text for a locally built base: (tokenizer text, warm-up text).
+
+    The tokenizer learns from instructions, requests and their JSON answers, plain and
+    child-friendly sentences. The warm-up text is plain (no instruction, no chat format) and
+    shares no example with the LoRA training pairs: requests of the NLU generator's *dev*
+    phrasings with their JSON, and rewrite pairs drawn from another random stream."""
     from training_jobs.lora.nlu_pairs import generated_rows
 
-    text = list(lm.INSTRUCTIONS.values()) * 50
-    rows = nlu_rows + generated_rows(1500, "dev", 7)
-    text += [r["text"] for r in rows] + [target_json(r) for r in rows]
+    dev_rows = generated_rows(600, "dev", seed + 7)
+    other_pairs = rewrite_pairs(300, 1, seed + 99)[0]
+    warmup = [f"{r['text']}\n{target_json(r)}" for r in dev_rows] + [f"{p.source}\n{p.target}" for p in other_pairs]
+    text = list(lm.INSTRUCTIONS.values()) * 50 + warmup
+    text += [r["text"] for r in nlu_rows] + [target_json(r) for r in nlu_rows]
     text += [p.source for p in pairs] + [p.target for p in pairs]
-    return text
+    return text, warmup
 
 
 def _review(checks: list[dict[str, Any]]) -> str:
@@ -102,8 +108,16 @@ def run_job(opts: JobOptions, out: Path) -> dict[str, Any]:
     """Train, check and write one LoRA artifact into `out` (replaced atomically); returns the metrics."""
     if opts.task not in TASKS:
         raise lm.LoraJobError(f"--task must be one of {TASKS}, not {opts.task!r}")
+    threads_before = torch.get_num_threads()
     if opts.threads:
         torch.set_num_threads(opts.threads)
+    try:
+        return _run(opts, out)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _run(opts: JobOptions, out: Path) -> dict[str, Any]:
     s = opts.train
     device = lm.pick_device(opts.device)
     gpu = device.type == "cuda"
@@ -117,9 +131,12 @@ def run_job(opts: JobOptions, out: Path) -> dict[str, Any]:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".lora-", dir=out.parent))
     try:
+        base_warmup: dict[str, Any] = {}
+        base_ref: str | Path
         if opts.base in PRESETS:
-            base_ref: str | Path = build_random_model(PRESETS[opts.base], _corpus(nlu_train, rw_train), tmp / BASE_DIR,
-                                                      s.seed)
+            tok_text, warm_text = _corpus(nlu_train, rw_train, s.seed)
+            base_ref, base_warmup = build_random_model(PRESETS[opts.base], tok_text, tmp / BASE_DIR, s.seed,
+                                                       warm_text)
         else:
             base_ref = Path(opts.base) if Path(opts.base).exists() else opts.base
         tok = lm.load_tokenizer(base_ref)
@@ -148,7 +165,7 @@ def run_job(opts: JobOptions, out: Path) -> dict[str, Any]:
 
         metrics: dict[str, Any] = {"base": str(opts.base), "tasks": list(tasks), "device": str(device),
                                    "dtype": dtype, "gradient_checkpointing": s.gradient_checkpointing,
-                                   "training": report.as_dict(),
+                                   "training": report.as_dict(), "base_warmup": base_warmup,
                                    "data": {"nlu_train": len(nlu_train), "nlu_eval": len(nlu_eval),
                                             "rewrite_train": len(rw_train), "rewrite_eval": len(rw_eval),
                                             "examples": len(examples)},
