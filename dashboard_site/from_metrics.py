@@ -123,6 +123,33 @@ def _alert(a: MetricsAlert) -> Alert:
     return Alert(severity="warning", title=a.message, detail=detail)
 
 
+def _pooled(days: list[DailyMetrics]) -> dict[str, float | None]:
+    """The week's value of each KPI from its days (pooled rates, weighted means); None without data."""
+    if not days:
+        return dict.fromkeys(KPI_VIEW)
+    likes = sum(d.feedback.likes for d in days)
+    rated = likes + sum(d.feedback.dislikes for d in days)
+    sentiment = [d.sentiment for d in days if d.sentiment is not None]
+    return {
+        "conversations": float(sum(d.conversations for d in days)),
+        "ctr": _sum_rates(d.ctr for d in days),
+        "conversion": _sum_rates(d.conversion for d in days),
+        "satisfaction": _weighted((d.satisfaction.mean, d.satisfaction.count) for d in days),
+        "like_ratio": likes / rated if rated else None,
+        "evaluation": _weighted((d.evaluation.mean, d.evaluation.score.count) for d in days),
+        "positive_sentiment": _sum_rates(s.positive for s in sentiment) if sentiment else None,
+        "error_rate": _sum_rates(d.errors for d in days),
+        "latency_p95_total": _weighted((d.latency_ms["total"].p95, d.latency_ms["total"].count)
+                                       for d in days if "total" in d.latency_ms),
+    }
+
+
+def _pooled_kpis(current: list[DailyMetrics], previous: list[DailyMetrics]) -> list[Kpi]:
+    now, before = _pooled(current), _pooled(previous)
+    return [Kpi(key=key, label=name, unit=unit, value=now[key], previous=before[key], higher_is_better=higher)
+            for key, (name, unit, higher) in KPI_VIEW.items() if now[key] is not None]
+
+
 def _group_row(model: str, version: str, variant: str, days: list[DailyMetrics]) -> ModelVersionRow:
     likes = sum(d.feedback.likes for d in days)
     dislikes = sum(d.feedback.dislikes for d in days)
@@ -190,12 +217,12 @@ def build_from_metrics(week: str, stored: list[DayMetrics], settings: Settings, 
     days = [m.day for m in stored]
     g = [m.global_ for m in stored if m.global_ is not None]
     last = stored[-1]
-    kpis = [_kpi(c) for c in last.week_over_week.kpis if c.kpi in KPI_VIEW] if last.week_over_week else []
-    if not kpis:  # no week-over-week stored for Sunday: this week's values only
-        kpis = [Kpi(key="conversations", label="대화 수", unit="count", value=float(sum(d.conversations for d in g))),
-                Kpi(key="ctr", label="클릭률", unit="ratio", value=_sum_rates(d.ctr for d in g))]
     prev_week = [read_day(d - timedelta(days=7), settings).global_ for d in days]
-    prev_dau = [d.daily_active_users for d in prev_week if d is not None]
+    prev_g = [d for d in prev_week if d is not None]
+    kpis = [_kpi(c) for c in last.week_over_week.kpis if c.kpi in KPI_VIEW] if last.week_over_week else []
+    if not kpis:  # no week-over-week stored for Sunday (a partial week): pooled here, without a significance test
+        kpis = _pooled_kpis(g, prev_g)
+    prev_dau = [d.daily_active_users for d in prev_g]
     kpis.insert(1, Kpi(key="daily_users", label="하루 평균 이용자", unit="count",
                        value=sum(d.daily_active_users for d in g) / len(g),
                        previous=sum(prev_dau) / len(prev_dau) if prev_dau else None))

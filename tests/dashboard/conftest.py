@@ -33,4 +33,10 @@ def simulated_log(local_stack: Any, tmp_path_factory: pytest.TempPathFactory) ->
     out = tmp_path_factory.mktemp("dash-sim")
     simulate(SimConfig(world=world, days=SIM_DAYS, start=SIM_START, out=out, per_day=SIM_PER_DAY,
                        scenario=Scenario("steady"), seed=5, ranker_dir=None, nlu_dir=None))
+    # the daily-metrics job for each day (topics, sentiment, evaluation …), as `make site` does;
+    # a no-op while that job is not built (the site then counts from the lake)
+    from dashboard_site.local import ensure_daily_metrics
+    from nabiyam.settings import Settings
+
+    ensure_daily_metrics(SIM_START, SIM_DAYS, Settings())
     return SimulatedLog(stack=local_stack, world=world, out=out, start=SIM_START, days=SIM_DAYS)

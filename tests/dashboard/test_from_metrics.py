@@ -127,3 +127,18 @@ def test_week_report_pools_the_stored_days(clean_stack: Any, tmp_path: Path) -> 
     assert "클릭률이 지난주보다 19.4% 낮아요" in overview and "-6.0%p" in overview and "악화" in overview
     topics = (out / "topics.html").read_text(encoding="utf-8")
     assert "치킨" in topics and "분식" in topics  # 21 over the week: not a small group
+
+
+def test_a_partial_week_pools_its_kpis_without_claiming_significance(clean_stack: Any) -> None:
+    settings = Settings()
+    repo = DailyMetricsRepository(settings)
+    for i in range(3):  # Monday–Wednesday only: no week-over-week stored for Sunday
+        d = MONDAY + timedelta(days=i)
+        _store(repo, d, "global", _day(d, "global", i))
+    _store(repo, MONDAY - timedelta(days=7), "global", _day(MONDAY - timedelta(days=7), "global", 0))
+    kpi = {k.key: k for k in load_week_report("2026-W45", settings).kpis}
+    assert kpi["conversations"].value == 100 + 110 + 120 and kpi["conversations"].previous == 100
+    assert kpi["ctr"].value == pytest.approx((20 + 21 + 22) / 240) and kpi["ctr"].previous == pytest.approx(20 / 80)
+    assert kpi["satisfaction"].value == pytest.approx((4.0 + 4.1 + 4.2) / 3)  # equal counts: plain mean
+    assert kpi["error_rate"].higher_is_better is False and kpi["error_rate"].status is None
+    assert kpi["ctr"].verdict == "개선"  # +5 % relative, no test: called only because it is ≥ 5 %
