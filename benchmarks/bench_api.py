@@ -1,6 +1,8 @@
-"""API figures: warm /chat latency through the Lambda handler (Mangum, in process), cold
-start in a fresh process (import + runtime load + first request), and the API function's
-package size (function + layers, unzipped, from `sam build`).
+"""API figures: /chat compute (NLU + recommend + NLG in process, no log write; wall and CPU
+time), warm /chat latency through the Lambda handler (Mangum, in process), cold start in a
+fresh process (import + runtime load + first request), and the API function's package size
+(function + layers, unzipped, from `sam build`). Issue 15's before/after table of the hot
+path is in benchmarks/HOT_PATH.md.
 
 Real parts throughout: a moto server on loopback with the template's tables/buckets, a
 generated world whose catalogue snapshot is in the artifacts bucket, and the trained
@@ -50,6 +52,80 @@ t2 = time.perf_counter()
 print("COLD " + json.dumps({"import_and_load_s": t1 - t0, "first_request_s": t2 - t1, "status": out["statusCode"],
                             "runtime_load_ms": mod.RUNTIME.load_ms, "torch_loaded": "torch" in sys.modules}))
 """
+
+
+_COMPUTE_COLD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from nabiyam.chat.pipeline import ChatPipeline
+from nabiyam.domain.recommendation import RequestContext
+from nabiyam.runtime import load_runtime
+from nabiyam.settings import Settings
+rt = load_runtime(Settings(), catalogue=sys.argv[1], nlu_dir=sys.argv[2] or None, ranker_dir=sys.argv[3] or None)
+pipe = ChatPipeline(rt, None)
+turn = pipe.handle("u_cold", "만원으로 치킨 먹을 수 있는 곳 있어?", RequestContext(district="관악구"))
+print("COLD " + json.dumps({"s": time.perf_counter() - t0, "cpu_s": time.process_time(), "items": len(turn.items)}))
+"""
+
+
+def compute_rows(world_dir: Path, artifacts: Path, n: int = 1000, cold_repeats: int = 3) -> list[dict[str, Any]]:
+    """/chat compute without I/O: `ChatPipeline.handle` (NLU + recommend + NLG) with no
+    conversation store, in process, on `world_dir`'s catalogue and the trained models in
+    `artifacts` (falls back when absent), plus a cold start in a fresh interpreter
+    (import + runtime load + first answer). The log write is measured by `_warm`."""
+    from datetime import datetime, timedelta
+
+    from nabiyam.chat.pipeline import ChatPipeline
+    from nabiyam.domain.hours import KST
+    from nabiyam.domain.recommendation import RequestContext
+    from nabiyam.observability import logger
+    from nabiyam.recsys.catalogue import CatalogueIndex
+    from nabiyam.runtime import load_runtime
+    from nabiyam.settings import Settings
+    from nabiyam.world import read_world
+
+    logger.setLevel("WARNING")
+    nlu_dir = artifacts / "nlu" if (artifacts / "nlu" / "model.onnx").exists() else None
+    ranker_dir = artifacts / "ranker" if (artifacts / "ranker" / "model.onnx").exists() else None
+    catalogue = CatalogueIndex.from_world_dir(world_dir)
+    rt = load_runtime(Settings(), catalogue=catalogue, nlu_dir=nlu_dir, ranker_dir=ranker_dir)
+    pipe = ChatPipeline(rt, None)
+    users = [u.user_id for u in read_world(world_dir).users][:200]
+    base = datetime(2026, 3, 4, 8, 0, tzinfo=KST)
+    calls = [(users[i % len(users)], MESSAGES[i % len(MESSAGES)],
+              RequestContext(district="관악구", at=base + timedelta(minutes=41 * i))) for i in range(n + 50)]
+    for user, message, ctx in calls[:50]:
+        pipe.handle(user, message, ctx)
+    totals: list[float] = []
+    cpu: list[float] = []  # CPU time of the process (all threads): robust to other load on a shared machine
+    for user, message, ctx in calls[50:]:
+        t, c = time.perf_counter(), time.process_time()
+        pipe.handle(user, message, ctx)
+        cpu.append((time.process_time() - c) * 1000)
+        totals.append((time.perf_counter() - t) * 1000)
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = catalogue.to_snapshot(Path(tmp) / "catalogue.json.gz")
+        colds: list[float] = []
+        cold_cpu: list[float] = []
+        for _ in range(cold_repeats):
+            out = subprocess.run([sys.executable, "-c", _COMPUTE_COLD, str(snapshot), str(nlu_dir or ""),
+                                  str(ranker_dir or "")], capture_output=True, text=True, timeout=300, check=False,
+                                 env={**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING"})
+            line = next((x for x in out.stdout.splitlines() if x.startswith("COLD ")), None)
+            if line is None:
+                raise RuntimeError(f"cold compute child failed: {(out.stdout + out.stderr)[-2000:]}")
+            data = json.loads(line[5:])
+            colds.append(data["s"])
+            cold_cpu.append(data["cpu_s"])
+    models = f"nlu={'onnx' if nlu_dir else 'rules'} ranker={'onnx' if ranker_dir else 'fallback'}"
+    return [row("/chat compute p50 (NLU + recommend + NLG, no log write)", percentile(totals, 50), "ms", n=len(totals),
+                models=models),
+            row("/chat compute p99", percentile(totals, 99), "ms"),
+            row("/chat compute CPU time p50", percentile(cpu, 50), "ms", n=len(cpu)),
+            row("/chat compute CPU time p99", percentile(cpu, 99), "ms"),
+            row("cold start: import + load + first answer (fresh process)", statistics.median(colds), "s",
+                n=cold_repeats),
+            row("cold start: CPU time", statistics.median(cold_cpu), "s")]
 
 
 def _event(template: dict[str, Any], user: str, message: str) -> dict[str, Any]:
@@ -189,6 +265,7 @@ def run(quick: bool) -> dict[str, Any]:
         proc, env, users, models = _setup(tmp, "tiny" if quick else "small")
         info["models"] = models
         try:
+            rows += compute_rows(tmp / "world", ARTIFACTS, n=300 if quick else 1000, cold_repeats=1 if quick else 3)
             warm_rows, extra = _warm(1000, users)
             rows += warm_rows
             info.update(extra)

@@ -27,7 +27,8 @@ def _assert_hard_filters(body: dict[str, Any], budget: int | None) -> None:
             assert rec["price_hint"] is not None and rec["price_hint"]["price"] <= budget, rec
 
 
-def test_budget_chicken_request_is_answered_kindly_within_the_hard_filters(http: httpx.Client) -> None:
+def test_budget_chicken_request_is_answered_kindly_within_the_hard_filters(http: httpx.Client,
+                                                                          api_catalogue: Any) -> None:
     user = _uid()
     r = chat(http, user, "만원으로 치킨 먹을 수 있는 곳 있어?")
     assert r.status_code == 200, r.text
@@ -48,6 +49,20 @@ def test_budget_chicken_request_is_answered_kindly_within_the_hard_filters(http:
     assert record.candidates and all("score" in c for c in record.candidates)
     assert record.model_versions == body["model_versions"] and record.variant == "control"
     assert record.response == body["response"]
+    # the log has every stage's latency and the turn's total (the write itself is `log`, in the response)
+    assert set(record.latency_ms) >= {"nlu", "recommend", "nlg", "total"}, record.latency_ms
+    assert record.latency_ms["total"] >= record.latency_ms["nlu"] + record.latency_ms["recommend"]
+    # the structured reasons are logged with each shown shop, and where the child was located
+    assert record.shown[0]["reasons"] and record.shown[0]["reasons"][0]["code"] == "substitute"
+    assert record.context["origin"] == {"lat": CONTEXT["lat"], "lon": CONTEXT["lon"]}
+    # the logged turn passes the claim checker (what the daily metrics run per conversation) …
+    from nabiyam.safety import check_record
+
+    report = check_record(record, api_catalogue)
+    assert report.violations == [] and report.claims_checked >= 5, report
+    # … and a false line in it would not
+    lied = record.model_copy(update={"response": record.response.replace("8,000원이면", "5,000원이면")})
+    assert {v.rule for v in check_record(lied, api_catalogue).violations} == {"price"}
 
 
 def test_budget_chicken_answer_is_honest_when_chicken_is_over_budget(http: httpx.Client) -> None:
@@ -85,8 +100,13 @@ def test_context_budget_is_a_hard_limit_too(http: httpx.Client) -> None:
 
 
 def test_no_budget_still_never_shows_closed_or_cardless_shops(http: httpx.Client) -> None:
-    for message in ("아이랑 갈만한 건강한 저녁 식당 추천해줘", "떡볶이 먹고 싶어", "치킨 추천해줘", "근처 맛집 알려줘"):
+    for message, expected in (("아이랑 갈만한 건강한 저녁 식당 추천해줘", None), ("떡볶이 먹고 싶어", {"S002"}),
+                              ("치킨 추천해줘", {"S001"}), ("근처 맛집 알려줘", None)):
         body = chat(http, _uid(), message).json()
+        shown = {rec["shop_id"] for rec in body["recommendations"]}
+        assert shown, (message, body["response"])  # an empty answer would pass every check below
+        assert expected is None or shown == expected, (message, shown)
+        assert not shown & {CARDLESS, CLOSED}
         _assert_hard_filters(body, None)
         assert style.check(body["response"]) == [], body["response"]
 

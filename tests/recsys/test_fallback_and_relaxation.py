@@ -66,9 +66,11 @@ def test_nothing_fits_explains_what_to_loosen(catalogue) -> None:
     rec = Recommender.load(None, catalogue)
     result = rec.recommend("u000001", Filters(budget_max=500), LUNCH)
     assert result.items == [] and result.candidates == []
-    assert result.explanation and "예산" in result.explanation
     budget = next(r for r in result.relaxed if r.filter == "budget")
-    assert budget.matches > 0 and "원" in budget.suggestion
+    assert budget.matches > 0 and budget.need_budget is not None and budget.need_budget > 500
+    from nabiyam.nlg.templates import relaxation_tip
+
+    assert relaxation_tip(budget.filter, budget.need_budget) == f"예산을 {budget.need_budget:,}원 이상으로 올려 보세요"
 
 
 def test_k_must_be_positive(catalogue) -> None:

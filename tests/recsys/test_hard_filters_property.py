@@ -14,8 +14,10 @@ from nabiyam.domain.food import CATEGORIES, FOOD_BY_NAME, FOODS
 from nabiyam.domain.geo import DISTRICTS, haversine_m
 from nabiyam.domain.hours import KST
 from nabiyam.domain.nlu import Filters
-from nabiyam.domain.recommendation import RequestContext
+from nabiyam.domain.recommendation import ReasonCode, RequestContext
+from nabiyam.nlg.reasons import render_reasons
 from nabiyam.recsys import Recommender
+from nabiyam.recsys.catalogue import is_spicy
 from nabiyam.recsys.filters import NEAR_ME_M, wanted_categories
 
 N_REQUESTS = 10_000
@@ -65,27 +67,35 @@ def _check(rec: Recommender, user: str, filters: Filters, context: RequestContex
             assert shop.is_good_shop
         if wanted or filters.food_types:
             assert shop.category in wanted or any(m.food in filters.food_types for m in menu)
-        asked = {m.name for m in menu if m.food in filters.food_types and (budget is None or m.price <= budget)}
+        not_spicy = "not_spicy" in filters.dietary_preferences
+        asked = {m.name for m in menu if m.food in filters.food_types and (budget is None or m.price <= budget)
+                 and not (not_spicy and is_spicy(m))}
+        if not_spicy:  # "매운 거 못 먹어요": never pointed at a spicy dish
+            assert item.price_hint is not None and not any(
+                is_spicy(m) for m in menu if m.name == item.price_hint.item and m.price == item.price_hint.price)
         if asked:  # the hint shows the asked-for food when the shop has it within budget
             assert item.price_hint is not None and item.price_hint.item in asked
         # Honesty: "찾는 …" only when the asked food itself is there within budget (generic 치킨
         # also counts 후라이드/양념치킨, re-derived here by name), and the hint says what it is.
-        generic = {m.name for m in menu if (budget is None or m.price <= budget) and any(
+        generic = {m.name for m in menu if (budget is None or m.price <= budget) and not (not_spicy and is_spicy(m))
+                   and any(
             m.food.endswith(f) and f == FOOD_BY_NAME[f].category == FOOD_BY_NAME[m.food].category
             for f in filters.food_types)}
-        if "찾는" in item.reason:
-            assert asked or generic or (filters.category and not filters.food_types), item.reason
+        codes = [r.code for r in item.reasons]
+        said = render_reasons(item.reasons)
+        if ReasonCode.ASKED_FOOD_FITS in codes or "찾는" in said:
+            assert asked or generic, (said, item)
             assert item.price_hint is not None and item.price_hint.kind == "asked", item
         if filters.food_types and not (asked or generic):
             assert item.price_hint is None or item.price_hint.kind != "asked", item
-            assert "찾는" not in item.reason, item.reason
-        assert item.reason and item.reason.endswith("요")
+            assert "찾는" not in said, said
+        assert not said or said.endswith("요")
     if filters.food_types or filters.category:  # asked food within budget first, then substitutes
         tiers = [{"asked": 0, "same_category": 1}.get(i.price_hint.kind if i.price_hint else "", 2)
                  for i in result.items]
         assert tiers == sorted(tiers), tiers
     if not result.items:
-        assert result.explanation
+        assert result.relaxed or result.eligible_count == 0
     return len(result.items), result.fallback
 
 

@@ -23,7 +23,8 @@ from nabiyam.domain.nlu import Entity, EntityType, Intent
 from nabiyam.nlu import lexicon as lx
 from nabiyam.nlu.filters import build_filters
 from nabiyam.nlu.features import SLOT_TYPES, TAGS
-from nabiyam.nlu.text import compact, final_is_rieul, has_final
+from nabiyam.nlg.korean import PAIR_OF, particle
+from nabiyam.nlu.text import compact
 from training_jobs.nlu import lists as L
 
 SPLITS = ("train", "dev", "test")
@@ -131,15 +132,8 @@ _LOCS = _locations()
 
 
 def _josa(word: str, form: str) -> str:
-    last = word[-1] if word else ""
-    pairs = {"이랑": ("이랑", "랑"), "이": ("이", "가"), "은": ("은", "는"), "을": ("을", "를"), "과": ("과", "와"),
-             "이나": ("이나", "나"), "으로": ("으로", "로"), "이요": ("이요", "요")}
-    if form not in pairs:
-        return form
-    with_final, without = pairs[form]
-    if form == "으로" and final_is_rieul(last):
-        return without
-    return with_final if has_final(last) else without
+    """The particle `form` (named by its with-final form, 이랑/이/은 …) after `word`: the NLG's rule."""
+    return particle(word, PAIR_OF[form]) if form in PAIR_OF else form
 
 
 # ---------------------------------------------------------------- examples

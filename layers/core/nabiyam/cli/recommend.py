@@ -71,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
     artifacts = args.artifacts or get_settings().artifacts_dir / "ranker"
     recommender = Recommender.load(artifacts, catalogue)
     result = recommender.recommend(args.user_id, filters, context, semantic_query=args.query, k=args.k)
+    from nabiyam.nlg.reasons import render_reasons
+    from nabiyam.nlg.templates import relaxation_tip
+
+    # The recommender hands over structured reasons; the NLG words them (as /recommendations does).
+    result.items = [r.model_copy(update={"reason": render_reasons(r.reasons)}) for r in result.items]
+    for relax in result.relaxed:
+        relax.suggestion = relaxation_tip(relax.filter, relax.need_budget)
     if args.full:
         print(result.model_dump_json(indent=2))
     else:
@@ -78,5 +85,6 @@ def run(args: argparse.Namespace) -> int:
     if result.fallback:
         print(f"note: ranker unavailable ({result.fallback_reason}); funnel-blend fallback used", file=sys.stderr)
     if not result.items:
-        print(f"note: {result.explanation}", file=sys.stderr)
+        tips = "; ".join(r.suggestion for r in result.relaxed) or "조건을 조금 바꿔서 다시 물어봐 주세요"
+        print(f"note: nothing fits ({tips})", file=sys.stderr)
     return 0

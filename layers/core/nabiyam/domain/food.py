@@ -40,11 +40,12 @@ class Food:
     vegetarian: bool = False
     large_portion: bool = False
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    side: bool = False  # a side or snack (군만두, 감자튀김, 어묵): never "the meal" in a price hint
 
 
 def _f(name: str, category: str, lo: int, hi: int, *aliases: str, spicy: bool = False, healthy: bool = False,
-       vegetarian: bool = False, large: bool = False) -> Food:
-    return Food(name, category, lo, hi, spicy, healthy, vegetarian, large, aliases)
+       vegetarian: bool = False, large: bool = False, side: bool = False) -> Food:
+    return Food(name, category, lo, hi, spicy, healthy, vegetarian, large, aliases, side)
 
 
 FOODS: tuple[Food, ...] = (
@@ -68,7 +69,7 @@ FOODS: tuple[Food, ...] = (
     _f("탕수육", "중식", 13000, 20000, "탕슉", "탕수유"),
     _f("볶음밥", "중식", 7000, 9000, "볶음 밥", large=True),
     _f("마라탕", "중식", 9000, 13000, "마라", spicy=True),
-    _f("군만두", "중식", 5000, 7000, "만두"),
+    _f("군만두", "중식", 5000, 7000, "만두", side=True),
     # 일식
     _f("초밥", "일식", 10000, 18000, "스시", "회전초밥"),
     _f("돈부리", "일식", 8000, 11000, "덮밥", "규동", "가츠동"),
@@ -87,8 +88,8 @@ FOODS: tuple[Food, ...] = (
     _f("김밥", "분식", 2500, 5000, "참치김밥", "김빱", healthy=True),
     _f("라볶이", "분식", 5000, 7000, spicy=True),
     _f("순대", "분식", 4000, 6000),
-    _f("튀김", "분식", 3000, 5000, "모둠튀김"),
-    _f("어묵", "분식", 1000, 3000, "오뎅"),
+    _f("튀김", "분식", 3000, 5000, "모둠튀김", side=True),
+    _f("어묵", "분식", 1000, 3000, "오뎅", side=True),
     _f("쫄면", "분식", 5000, 7000, spicy=True),
     _f("라면", "분식", 3500, 5000, "라묜", "컵라면"),
     # 치킨
@@ -104,7 +105,7 @@ FOODS: tuple[Food, ...] = (
     _f("조각피자", "피자", 3000, 5000, "피자 조각"),
     # 패스트푸드
     _f("햄버거", "패스트푸드", 5000, 9000, "버거", "햄버가", "햄버그"),
-    _f("감자튀김", "패스트푸드", 2000, 4000, "프렌치프라이", "감튀"),
+    _f("감자튀김", "패스트푸드", 2000, 4000, "프렌치프라이", "감튀", side=True),
     _f("핫도그", "패스트푸드", 2500, 5000),
     _f("샌드위치", "패스트푸드", 4500, 8000, "샌드위치", "샌드위치", healthy=True),
     _f("토스트", "패스트푸드", 2500, 5000),
@@ -123,9 +124,67 @@ FOODS: tuple[Food, ...] = (
 
 FOOD_BY_NAME: dict[str, Food] = {f.name: f for f in FOODS}
 
+# Menu words that are never the meal itself (a drink, a bowl of rice), on top of the side foods.
+SIDE_WORDS: tuple[str, ...] = ("공깃밥", "공기밥", "음료", "콜라", "사이다", "주스", "에이드", "생수", "추가")
+
+
+@dataclass(frozen=True)
+class ExtraFood:
+    """A food children ask for that the generated world's menus do not carry. The NLU knows
+    it (a `food_types` value); the recommender finds it by menu item names (the catalogue's
+    food index), so a real catalogue that sells it is searched for it."""
+
+    name: str
+    category: str | None  # None: no category of ours fits (쌀국수 is not 한식/중식/일식)
+    aliases: tuple[str, ...] = ()
+
+
+EXTRA_FOODS: tuple[ExtraFood, ...] = (
+    ExtraFood("쌀국수", None, ("베트남쌀국수", "쌀국쑤")),
+    ExtraFood("부대찌개", "한식", ("부대찌게", "부대 찌개")),
+    ExtraFood("족발", "한식", ("족빨",)),
+    ExtraFood("보쌈", "한식"),
+    ExtraFood("닭갈비", "한식", ("춘천닭갈비", "닭갈비볶음밥")),
+    ExtraFood("찜닭", "한식", ("안동찜닭",)),
+    ExtraFood("곱창", "한식", ("곱창볶음",)),
+    ExtraFood("탕후루", "카페·디저트", ("탕후르",)),
+    ExtraFood("마카롱", "카페·디저트", ("마카롱",)),
+    ExtraFood("타코야끼", "일식", ("타코야키",)),
+    ExtraFood("팟타이", None),
+    ExtraFood("케밥", None),
+)
+EXTRA_FOOD_BY_NAME: dict[str, ExtraFood] = {f.name: f for f in EXTRA_FOODS}
+
+
+def food_category(name: str) -> str | None:
+    """The category of a lexicon food or an extra food; None when unknown or category-less.
+
+    >>> food_category("짜장면"), food_category("부대찌개"), food_category("쌀국수")
+    ('중식', '한식', None)
+    """
+    f = FOOD_BY_NAME.get(name)
+    if f is not None:
+        return f.category
+    extra = EXTRA_FOOD_BY_NAME.get(name)
+    return extra.category if extra else None
+
+
+def is_side_food(name: str) -> bool:
+    f = FOOD_BY_NAME.get(name)
+    return bool(f and f.side)
+
 
 def foods_in(category: str) -> list[Food]:
     return [f for f in FOODS if f.category == category]
+
+
+def extra_alias_index() -> dict[str, ExtraFood]:
+    """Every spelling of an extra food → its ExtraFood (the NLU's lexicon adds these)."""
+    index: dict[str, ExtraFood] = {}
+    for food in EXTRA_FOODS:
+        for spelling in (food.name, *food.aliases):
+            index.setdefault(spelling.replace(" ", ""), food)
+    return index
 
 
 def alias_index() -> dict[str, Food]:

@@ -28,6 +28,16 @@ TIMES_OF_DAY: tuple[str, ...] = ("breakfast", "lunch", "snack", "dinner", "late_
 COMPANIONS: tuple[str, ...] = ("alone", "friends", "family")
 
 
+def effective_budget(said: int | None, card: int | None) -> int | None:
+    """One budget everywhere: the smaller of what the child said and the card's balance.
+
+    >>> effective_budget(15000, 9000), effective_budget(None, 9000), effective_budget(7000, None)
+    (9000, 9000, 7000)
+    """
+    budgets = [b for b in (said, card) if b is not None]
+    return min(budgets) if budgets else None
+
+
 @dataclass(frozen=True)
 class ChildSafety:
     """The distances and hours a child is sent to (configurable in `Settings`).

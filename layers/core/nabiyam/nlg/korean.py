@@ -7,7 +7,10 @@ _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _DIGIT_HAS_FINAL = {"0": True, "1": True, "2": False, "3": True, "4": False, "5": False,
                     "6": True, "7": True, "8": True, "9": False}
 _PAIRS = {"은/는": ("은", "는"), "이/가": ("이", "가"), "을/를": ("을", "를"), "과/와": ("과", "와"),
-          "이에요/예요": ("이에요", "예요"), "으로/로": ("으로", "로")}
+          "이에요/예요": ("이에요", "예요"), "으로/로": ("으로", "로"), "이랑/랑": ("이랑", "랑"), "이나/나": ("이나", "나"),
+          "이요/요": ("이요", "요")}
+# The same pairs named by their with-final form ("이랑" → "이랑/랑"), as the NLU data generator writes them.
+PAIR_OF: dict[str, str] = {with_final: pair for pair, (with_final, _) in _PAIRS.items()}
 
 
 def _final(word: str) -> int | None:
@@ -24,13 +27,19 @@ def _final(word: str) -> int | None:
     return None
 
 
-def josa(word: str, pair: str) -> str:
-    """`word` followed by the right particle: josa("치킨", "은/는") → "치킨은"."""
+def particle(word: str, pair: str) -> str:
+    """The particle of `pair` that follows `word` (the one rule for both the answers and the
+    NLU's generated training sentences): particle("떡볶이", "이랑/랑") → "랑", particle("서울", "으로/로") → "로"."""
     with_final, without = _PAIRS[pair]
     final = _final(word)
     if pair == "으로/로":  # ㄹ-final words take 로 (서울로)
-        return word + (without if final in (None, 0, 8) else with_final)
-    return word + (with_final if final else without)
+        return without if final in (None, 0, 8) else with_final
+    return with_final if final else without
+
+
+def josa(word: str, pair: str) -> str:
+    """`word` followed by the right particle: josa("치킨", "은/는") → "치킨은"."""
+    return word + particle(word, pair)
 
 
 def won(amount: int) -> str:
@@ -38,9 +47,17 @@ def won(amount: int) -> str:
     return f"{amount:,}원"
 
 
+WALK_M_PER_MIN = 67  # ~4 km/h: a child's walking pace
+
+
+def walking_minutes(metres: int) -> int:
+    """Minutes on foot: walking_minutes(670) → 10."""
+    return max(1, round(metres / WALK_M_PER_MIN))
+
+
 def distance_text(metres: int) -> str:
-    """How far, in words a child understands: "걸어서 5분쯤" under 1.5 km, else kilometres."""
+    """How far, in words a child understands: "걸어서 5분쯤" under 1.5 km; farther, the
+    kilometres and the walking time, plainly ("2.4km, 걸어서 36분쯤")."""
     if metres < 1500:
-        minutes = max(1, round(metres / 67))  # ~4 km/h walking
-        return f"걸어서 {minutes}분쯤"
-    return f"{metres / 1000:.1f}km쯤"
+        return f"걸어서 {walking_minutes(metres)}분쯤"
+    return f"{metres / 1000:.1f}km, 걸어서 {walking_minutes(metres)}분쯤"

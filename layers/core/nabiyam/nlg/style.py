@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_SENTENCE_CHARS = 70
@@ -22,6 +23,8 @@ BANNED_WORDS: tuple[str, ...] = (
     "바보", "멍청", "닥쳐", "꺼져", "짜증나", "죽어", "죽을", "죽일", "살인", "피투성이",
     "무서운", "끔찍", "시발", "씨발", "병신", "망했", "혐오", "저주",
 )
+# A banned word that is also a food with a particle: "죽을 먹을 수 있는 곳" (죽 = rice porridge) is fine.
+_BANNED_EXCEPT: dict[str, re.Pattern[str]] = {"죽을": re.compile(r"죽을(?!\s*(?:먹|파는|팔))")}
 # 합니다체/반말 endings that must not close a sentence.
 _FORMAL_ENDINGS = ("습니다", "습니까", "십시오", "합니다", "됩니다", "입니다", "니다")
 _POLITE_END = re.compile(r"(요|죠|세요|까요|래요|게요|네요|군요|어요|아요|예요|에요)$")
@@ -39,8 +42,26 @@ def _is_emoji(ch: str) -> bool:
     return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF
 
 
+class _Deleting(dict[int, int | None]):
+    """A `str.translate` table that learns each character once: None (delete) for what
+    `drop` says, the character itself otherwise. One C-speed pass per answer."""
+
+    def __init__(self, drop: Callable[[str], bool]):
+        super().__init__()
+        self.drop = drop
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if self.drop(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_STRIP = _Deleting(lambda ch: _is_emoji(ch) or ch in "\ufe0f\u200d")
+_ONLY_EMOJI = _Deleting(_is_emoji)
+
+
 def strip_emoji(text: str) -> str:
-    return "".join(ch for ch in text if not _is_emoji(ch) and ch not in "\ufe0f\u200d")
+    return text.translate(_STRIP)
 
 
 def sentences(text: str) -> list[str]:
@@ -72,11 +93,11 @@ def check(text: str) -> list[StyleProblem]:
         return [StyleProblem("empty", "the answer is empty")]
     if len(text) > MAX_ANSWER_CHARS:
         problems.append(StyleProblem("answer_length", f"{len(text)} chars > {MAX_ANSWER_CHARS}"))
-    emoji = sum(1 for ch in text if _is_emoji(ch))
+    emoji = len(text) - len(text.translate(_ONLY_EMOJI))
     if emoji > MAX_EMOJI:
         problems.append(StyleProblem("emoji", f"{emoji} emoji > {MAX_EMOJI}"))
     for word in BANNED_WORDS:
-        if word in text:
+        if word in text and (word not in _BANNED_EXCEPT or _BANNED_EXCEPT[word].search(text)):
             problems.append(StyleProblem("banned_word", word))
     for sentence in sentences(text):
         if len(strip_emoji(sentence)) > MAX_SENTENCE_CHARS:

@@ -16,7 +16,8 @@ NEAR_ME_VALUE = "near_me"
 _NEGATION_RE = re.compile(r"^\s*(?:거|건|것|걸|은|는|이|가|을|를|도)?\s*(?:말고|말구|빼고|아니고|아닌|제외|싫어|싫고|싫은데|말곤|말구요|말고요|질려|질렸)")
 
 _COMPANION_WORD = {"family": "가족", "friends": "친구", "alone": "혼밥"}
-_TIME_WORD = {"breakfast": "아침", "lunch": "점심", "dinner": "저녁", "late_night": "야식", "snack": "간식"}
+# The one table of meal-time words (the NLG's "저녁 먹기 좋은 곳" uses it too).
+TIME_WORD: dict[str, str] = {"breakfast": "아침", "lunch": "점심", "dinner": "저녁", "late_night": "야식", "snack": "간식"}
 _DIET_WORD = {"healthy": "건강식", "spicy": "매운", "not_spicy": "안 매운", "vegetarian": "채식",
               "large_portion": "양 많은"}
 
@@ -55,7 +56,7 @@ def build_filters(text: str, entities: list[Entity], good_shop: bool) -> Filters
         f["category"] = categories[0]
     elif foods:
         cats = {category_of(x) for x in foods}
-        if len(cats) == 1:
+        if len(cats) == 1 and None not in cats:  # 쌀국수 has no category of ours: none is guessed
             f["category"] = cats.pop()
     return Filters(food_types=foods, dietary_preferences=diets, good_shop_only=good_shop, **f)
 
@@ -67,7 +68,7 @@ def semantic_query(filters: Filters) -> str:
         words.append(_COMPANION_WORD[str(filters.companion)])
     words.extend(_DIET_WORD[str(d)] for d in filters.dietary_preferences)
     if filters.time_of_day:
-        words.append(_TIME_WORD[str(filters.time_of_day)])
+        words.append(TIME_WORD[str(filters.time_of_day)])
     if filters.good_shop_only:
         words.append("착한가게")
     words.extend(filters.food_types)

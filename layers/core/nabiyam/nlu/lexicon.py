@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nabiyam.domain.food import CATEGORY_ALIASES, alias_index
+from nabiyam.domain.food import CATEGORY_ALIASES, alias_index, extra_alias_index
 from nabiyam.domain.geo import DISTRICTS, DONG_TO_DISTRICT
 from nabiyam.domain.nlu import Companion, Dietary, TimeOfDay
 
@@ -140,6 +140,8 @@ def _entries() -> dict[str, tuple[str, str]]:
         add(w, NEAR_ME, "near_me")
     for surface, food in alias_index().items():  # foods before category words: 백반 is a food of 한식
         add(surface, FOOD, food.name)
+    for surface, extra in extra_alias_index().items():  # 쌀국수, 부대찌개 …: foods the world's menus lack
+        add(surface, FOOD, extra.name)
     for cat, words in CATEGORY_ALIASES.items():
         for w in words:
             add(w, CATEGORY, cat)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nabiyam.domain.food import FOOD_BY_NAME, alias_index
+from nabiyam.domain.food import alias_index, extra_alias_index, food_category
 from nabiyam.nlu import lexicon as lx
 from nabiyam.nlu.money import find_money, parse_won
 from nabiyam.nlu.text import compact, decompose, is_syllable
@@ -46,7 +46,10 @@ def _jamo_distance(a: str, b: str) -> int:
 
 @lru_cache(maxsize=1)
 def _food_spellings() -> dict[str, str]:
-    return {s: f.name for s, f in alias_index().items()}
+    out = {s: f.name for s, f in alias_index().items()}
+    for s, extra in extra_alias_index().items():
+        out.setdefault(s, extra.name)
+    return out
 
 
 def normalize_food(surface: str) -> str | None:
@@ -64,8 +67,7 @@ def normalize_food(surface: str) -> str | None:
 
 
 def category_of(food: str) -> str | None:
-    f = FOOD_BY_NAME.get(food)
-    return f.category if f else None
+    return food_category(food)
 
 
 def _lookup_kind(kind: str, surface: str) -> str | None:

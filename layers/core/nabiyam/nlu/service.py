@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nabiyam.domain.nlu import NluResult
-from nabiyam.nlu.lexicon import GOOD_SHOP, match_lexicon
+from nabiyam.domain.food import EXTRA_FOOD_BY_NAME
+from nabiyam.domain.nlu import Entity, EntityType, NluResult
+from nabiyam.nlu.lexicon import FOOD, GOOD_SHOP, LexMatch, match_lexicon
 from nabiyam.nlu.rules import finish, parse_rules
-from nabiyam.nlu.text import prepare
+from nabiyam.nlu.text import Prepared, prepare
 from nabiyam.observability import get_logger
 
 log = get_logger("nlu")
@@ -58,10 +59,28 @@ class NluService:
             text = text[: self.max_chars]
         if self.model is not None:
             try:
-                pred = self.model.predict(prepare(text))  # type: ignore[attr-defined]
+                prep = prepare(text)
+                pred = self.model.predict(prep)  # type: ignore[attr-defined]
                 if pred.confidence >= self.threshold:
-                    good = any(m.kind == GOOD_SHOP for m in match_lexicon(prepare(text).text))
-                    return finish(text, pred.intent, pred.confidence, pred.entities, good, "model", self.model_version)
+                    matches = match_lexicon(prep.text)
+                    good = any(m.kind == GOOD_SHOP for m in matches)
+                    entities = with_extra_foods(prep, list(pred.entities), matches)
+                    return finish(text, pred.intent, pred.confidence, entities, good, "model", self.model_version)
             except Exception as exc:  # the model must never turn a message into a 500
                 log.exception("NLU model failed; using rules", extra={"error": str(exc)})
         return parse_rules(text, self.model_version)
+
+
+def with_extra_foods(prep: Prepared, entities: list[Entity], matches: list[LexMatch]) -> list[Entity]:
+    """The model was trained on the world's foods; foods only the lexicon knows (쌀국수,
+    부대찌개 …) are added as `food_type` entities where the model tagged nothing valid."""
+    out = [e for e in entities if not (e.type == EntityType.FOOD_TYPE and e.value is None)]
+    for m in matches:
+        if m.kind != FOOD or m.value not in EXTRA_FOOD_BY_NAME:
+            continue
+        start, end = prep.span(m.start, m.end)
+        if any(e.start < end and start < e.end and e.value is not None for e in out):
+            continue
+        out.append(Entity(type=EntityType.FOOD_TYPE, text=prep.original[start:end], value=m.value, start=start,
+                          end=end))
+    return sorted(out, key=lambda e: e.start)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Sequence
+import re
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime
@@ -15,17 +17,13 @@ from typing import Literal
 import numpy as np
 
 from nabiyam.domain.catalogue import Brand, MenuItem, Shop
-from nabiyam.domain.food import CATEGORIES, FOOD_BY_NAME
+from nabiyam.domain.food import (CATEGORIES, EXTRA_FOOD_BY_NAME, FOOD_BY_NAME, SIDE_WORDS, alias_index,
+                                 extra_alias_index, food_category, is_side_food)
+from nabiyam.domain.geo import haversine_m_array
 from nabiyam.domain.hours import DAYS, to_kst, weekly_open_hours
 from nabiyam.recsys.text import bigram_set, char_ngrams
 
 CATEGORY_INDEX: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
-
-
-# Side dishes and drinks: never presented as "the meal" in a price hint (a child asking for
-# 치킨 must not read "감자튀김 3,500원이면 먹을 수 있어요" as chicken for 3,500원).
-SIDE_FOODS: frozenset[str] = frozenset({"감자튀김", "어묵", "튀김"})
-_DRINK_WORDS: tuple[str, ...] = ("음료", "콜라", "사이다", "주스", "에이드", "생수")
 
 HintKind = Literal["asked", "same_category", "other"]
 
@@ -40,28 +38,41 @@ class HintChoice:
 
 
 def is_side(item: MenuItem) -> bool:
-    return item.food in SIDE_FOODS or any(w in item.name for w in _DRINK_WORDS)
+    """A side dish, drink or extra (군만두, 감자튀김, 어묵, 공깃밥, 콜라): never "the meal" in a
+    price hint (a child asking for 치킨 must not read "감자튀김 3,500원이면 먹을 수 있어요")."""
+    return is_side_food(item.food) or any(w in item.name for w in SIDE_WORDS)
+
+
+def is_spicy(item: MenuItem) -> bool:
+    f = FOOD_BY_NAME.get(item.food)
+    return item.is_spicy or bool(f and f.spicy) or "매운" in item.name
 
 
 @lru_cache(maxsize=1024)
 def _food_category(food: str) -> str | None:
-    f = FOOD_BY_NAME.get(food)
-    return f.category if f else None
+    return food_category(food)
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
 
 
 @lru_cache(maxsize=4096)
-def food_matches(menu_food: str, asked: str) -> bool:
-    """A menu food is the asked food: the same food, or a variant of a generic category-named
-    food (후라이드치킨/양념치킨 are 치킨; 닭강정 is not, it is a same-category substitute)."""
+def food_matches(menu_food: str, asked: str, menu_name: str = "") -> bool:
+    """A menu item is the asked food: the same food, a variant of a generic category-named
+    food (후라이드치킨/양념치킨 are 치킨; 닭강정 is not, it is a same-category substitute), or,
+    for a food the lexicon does not know (쌀국수), an item whose name contains it."""
     if menu_food == asked:
         return True
     a, m = FOOD_BY_NAME.get(asked), FOOD_BY_NAME.get(menu_food)
-    return bool(a and m and a.name == a.category == m.category and menu_food.endswith(asked))
+    if a is None:
+        return len(asked) >= 2 and asked in _compact(menu_name or menu_food)
+    return bool(m and a.name == a.category == m.category and menu_food.endswith(asked))
 
 
 def wanted_categories(foods: Iterable[str], category: str | None) -> set[str]:
     cats = {category} if category else set()
-    cats |= {FOOD_BY_NAME[f].category for f in foods if f in FOOD_BY_NAME}
+    cats |= {c for c in (food_category(f) for f in foods) if c}
     return cats
 
 
@@ -133,6 +144,37 @@ class CatalogueIndex:
             for g in bigram_set(text):
                 postings.setdefault(g, []).append(i)
         self.bigram_postings: dict[str, np.ndarray] = {g: np.array(v, dtype=np.int64) for g, v in postings.items()}
+        # The food index: each menu food and each menu item name → the shops that sell it, so
+        # foods the lexicon does not know (쌀국수) are found by name, and masks are lookups.
+        self.category_of_shop = np.array([s.category for s in self.shops])
+        self._serves: dict[str, np.ndarray] = {}
+        names: dict[str, set[int]] = {}
+        for i, items in enumerate(self.menus):
+            for m in items:
+                names.setdefault(_compact(m.name), set()).add(i)
+        self._menu_names = names
+        known = set(alias_index()) | set(extra_alias_index())
+        unknown = sorted({m.food for items in self.menus for m in items
+                          if len(m.food) >= 2 and m.food not in FOOD_BY_NAME and m.food not in known},
+                         key=lambda x: (-len(x), x))
+        # Menu foods outside the lexicon, for matching a message against the catalogue's own words.
+        self._unknown_food_re = re.compile("|".join(map(re.escape, unknown))) if unknown else None
+        spicy = np.array([[is_spicy(m) for m in items] + [True] * (width - len(items)) for items in self.menus],
+                         dtype=bool)
+        self._non_spicy_price = np.where(spicy, np.inf, self.price_matrix)
+        self._open_cache: dict[tuple[int, int], np.ndarray] = {}
+        self._food_min: dict[str, np.ndarray] = {}
+        self._distance_cache: dict[tuple[float, float], np.ndarray] = {}
+        self._aligned: dict[tuple[str, int], tuple[weakref.ref[object], np.ndarray]] = {}
+        # Shop names without spaces → positions, and one regex over them, longest first.
+        self._name_pos: dict[str, int] = {}
+        for i, s in enumerate(self.shops):
+            key = _compact(s.name)
+            if len(key) >= 2:
+                self._name_pos.setdefault(key, i)
+        ordered = sorted(self._name_pos, key=lambda x: (-len(x), x))
+        # A lookahead finds, at every position, the longest name starting there (overlaps too).
+        self._name_re = re.compile("(?=(" + "|".join(map(re.escape, ordered)) + "))") if ordered else None
         self.text: list[str] = [
             " ".join([s.name, s.category, s.district, s.dong, *sorted(self.foods[i])]) for i, s in enumerate(self.shops)
         ]
@@ -188,20 +230,111 @@ class CatalogueIndex:
     # ---- per-request helpers ------------------------------------------------------
 
     def open_mask(self, at: datetime) -> np.ndarray:
-        """Open at `at` for every shop: one bit lookup in the packed week grid."""
+        """Open at `at` for every shop: one bit lookup in the packed week grid, cached per
+        minute of the week (read-only: callers copy before changing it)."""
         at = to_kst(at)
         minute = at.hour * 60 + at.minute
-        byte = self._open_bits[:, at.weekday(), minute // 8]
-        return ((byte >> (7 - minute % 8)) & 1).astype(bool)
+        key = (at.weekday(), minute)
+        mask = self._open_cache.get(key)
+        if mask is None:
+            byte = self._open_bits[:, at.weekday(), minute // 8]
+            mask = ((byte >> (7 - minute % 8)) & 1).astype(bool)
+            mask.flags.writeable = False
+            if len(self._open_cache) > 4096:
+                self._open_cache.clear()
+            self._open_cache[key] = mask
+        return mask
 
     def distance_m(self, lat: float, lon: float) -> np.ndarray:
-        """Haversine distance from (lat, lon) to every shop, vectorised."""
-        r = 6_371_000.0
-        p1, p2 = np.radians(lat), np.radians(self.lat)
-        dp = p2 - p1
-        dl = np.radians(self.lon - lon)
-        a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-        return 2 * r * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        """Haversine distance from (lat, lon) to every shop, vectorised; cached per origin (many
+        requests come from the same home or district centre). Read-only."""
+        key = (float(lat), float(lon))
+        hit = self._distance_cache.get(key)
+        if hit is None:
+            hit = haversine_m_array(lat, lon, self.lat, self.lon)
+            hit.flags.writeable = False
+            if len(self._distance_cache) >= 2048:
+                self._distance_cache.clear()
+            self._distance_cache[key] = hit
+        return hit
+
+    def find_shop(self, text: str, names: Sequence[str] = ()) -> int | None:
+        """The shop `text` names: the longest catalogue name in it, or the longest one a
+        given name (a `shop_name` entity) is part of or contains."""
+        best: tuple[int, int] | None = None  # (name length, position)
+        for n in names:
+            key = _compact(n)
+            if not key:
+                continue
+            for name, pos in self._name_pos.items():
+                if (key in name or name in key) and (best is None or len(name) > best[0]):
+                    best = (len(name), pos)
+        if self._name_re is not None:
+            for m in self._name_re.finditer(_compact(text)):
+                name = m.group(1)
+                if best is None or len(name) > best[0]:
+                    best = (len(name), self._name_pos[name])
+        return best[1] if best else None
+
+    # ---- the food index -------------------------------------------------------------
+
+    def serves(self, food: str) -> np.ndarray:
+        """Shops with a menu item that is `food` (see `food_matches`): a cached mask."""
+        mask = self._serves.get(food)
+        if mask is None:
+            mask = np.array([any(food_matches(m.food, food, m.name) for m in items) for items in self.menus],
+                            dtype=bool)
+            mask.flags.writeable = False
+            self._serves[food] = mask
+        return mask
+
+    def food_min_price(self, food: str) -> np.ndarray:
+        """Per shop, the cheapest menu item whose food is exactly `food` (+inf when none): a
+        cached column, so "serves the asked food within budget" is one comparison."""
+        col = self._food_min.get(food)
+        if col is None:
+            col = np.array([min((m.price for m in items if m.food == food), default=np.inf) for items in self.menus],
+                           dtype=np.float64)
+            col.flags.writeable = False
+            self._food_min[food] = col
+        return col
+
+    def aligned(self, name: str, owner: object, build: Callable[[], np.ndarray]) -> np.ndarray:
+        """A per-shop column derived from another loaded object (a vocabulary, a feature
+        store), built once per (name, object) and kept while the catalogue lives."""
+        key = (name, id(owner))
+        hit = self._aligned.get(key)
+        if hit is not None and hit[0]() is owner:  # the same live object, not a new one at a reused id
+            return hit[1]
+        col = build()
+        col.flags.writeable = False
+        if len(self._aligned) > 256:
+            self._aligned = {k: v for k, v in self._aligned.items() if v[0]() is not None}
+        self._aligned[key] = (weakref.ref(owner), col)
+        return col
+
+    def category_mask_of(self, categories: Iterable[str]) -> np.ndarray:
+        wanted = [CATEGORY_INDEX[c] for c in categories if c in CATEGORY_INDEX]
+        return np.isin(self.category_idx, wanted) if wanted else np.zeros(len(self), dtype=bool)
+
+    def menu_foods_in(self, text: str) -> list[str]:
+        """Foods the catalogue sells that the lexicon does not know, named in `text`
+        ("쌀국수 먹을 수 있는 곳" → ["쌀국수"] when a shop sells 쌀국수)."""
+        if self._unknown_food_re is None:
+            return []
+        found: list[str] = []
+        for m in self._unknown_food_re.finditer(_compact(text)):
+            if m.group(0) not in found:
+                found.append(m.group(0))
+        return found
+
+    def non_spicy_within(self, budget: int | None) -> np.ndarray:
+        """Shops with a non-spicy item within `budget` (for "매운 거 못 먹어요")."""
+        prices = self._non_spicy_price  # +inf for spicy dishes and padding
+        ok = np.isfinite(prices)
+        if budget is not None:
+            ok &= prices <= budget
+        return ok.any(axis=1)
 
     def cheapest_within(self, pos: int, budget: int | None, foods: Iterable[str] = ()) -> MenuItem | None:
         """The price-hint item only (see `price_hint`)."""
@@ -209,19 +342,21 @@ class CatalogueIndex:
         return choice.item if choice else None
 
     def price_hint(self, pos: int, budget: int | None, foods: Iterable[str] = (),
-                   category: str | None = None) -> HintChoice | None:
+                   category: str | None = None, not_spicy: bool = False) -> HintChoice | None:
         """What the answer shows as "X원이면 먹을 수 있어요", honestly: the asked-for food within
         budget when the shop has it; else a main dish of the asked category (닭강정 at a 치킨 shop,
         never a side like 감자튀김); else the most substantial item within budget. `asked_over`
         is the shop's cheapest asked-for food when only its price kept it out (for "치킨은
         예산을 넘지만 …")."""
         items = self.menus[pos]
+        if not_spicy:  # a child who cannot eat spicy food is never pointed at a spicy dish
+            items = [m for m in items if not is_spicy(m)]
         fitting = [m for m in items if budget is None or m.price <= budget]
         if not fitting:
             return None
         wanted = [f for f in foods if f]
         cats = wanted_categories(wanted, category)
-        asked_all = [m for m in items if any(food_matches(m.food, f) for f in wanted)]
+        asked_all = [m for m in items if any(food_matches(m.food, f, m.name) for f in wanted)]
         if not wanted and cats:  # a category was asked: its main dishes are what was asked
             asked_all = [m for m in items if _food_category(m.food) in cats and not is_side(m)]
         asked = [m for m in asked_all if budget is None or m.price <= budget]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nabiyam.domain.food import CATEGORIES
-from nabiyam.domain.geo import DISTRICTS, haversine_m
+from nabiyam.domain.geo import DISTRICTS, haversine_m_array
 from nabiyam.recsys.catalogue import CatalogueIndex
 from nabiyam.recsys.filters import ResolvedRequest, wanted_categories
 from nabiyam.recsys.funnels import FUNNELS, Layer1
@@ -103,15 +103,20 @@ class FeatureBatch:
         return len(self.positions)
 
 
+_DISTRICT_NAMES: tuple[str, ...] = tuple(DISTRICTS)
+# exp(-distance between 구 centres / 5 km), precomputed for every pair of districts.
+_DISTRICT_AFFINITY: np.ndarray = np.exp(-haversine_m_array(
+    np.array([[d.lat] for d in DISTRICTS.values()]), np.array([[d.lon] for d in DISTRICTS.values()]),
+    np.array([[d.lat for d in DISTRICTS.values()]]), np.array([[d.lon for d in DISTRICTS.values()]])) / 5_000.0)
+
+
 def district_affinity(user_district: str | None, shop_districts: np.ndarray) -> np.ndarray:
-    home = DISTRICTS.get(user_district or "")
-    if home is None:
+    """1.0 for the user's own 구, decaying with the distance between 구 centres; 0.5 unknown."""
+    if user_district not in DISTRICTS:
         return np.full(len(shop_districts), 0.5)
-    out = np.empty(len(shop_districts))
-    for name in set(shop_districts.tolist()):
-        d = DISTRICTS[name]
-        out[shop_districts == name] = np.exp(-haversine_m(home.lat, home.lon, d.lat, d.lon) / 5_000.0)
-    return out
+    row = _DISTRICT_AFFINITY[_DISTRICT_NAMES.index(user_district)]
+    names, inverse = np.unique(shop_districts, return_inverse=True)
+    return np.array([row[_DISTRICT_NAMES.index(str(name))] for name in names])[inverse]
 
 
 def build_features(
@@ -185,18 +190,19 @@ def build_features(
     if profile.orders > 0 and profile.brand_orders:
         wide[:, 39] = [profile.brand_orders.get(cat.brand_ids[i], 0.0) / profile.orders if cat.brand_ids[i] else 0.0
                        for i in p.tolist()]
-    shop_stats = [store.shop_rate.get(sid, (0.0, 0.0)) for sid in cat.shop_ids[p].tolist()]
-    shown_s = np.array([x[0] for x in shop_stats])
-    chosen_s = np.array([x[1] for x in shop_stats])
+    shown_s = cat.aligned("shop_shown", store, lambda: np.array(
+        [store.shop_rate.get(sid, (0.0, 0.0))[0] for sid in cat.shop_ids.tolist()], dtype=np.float64))[p]
+    chosen_s = cat.aligned("shop_chosen", store, lambda: np.array(
+        [store.shop_rate.get(sid, (0.0, 0.0))[1] for sid in cat.shop_ids.tolist()], dtype=np.float64))[p]
     s_lift = ((chosen_s + 5.0 * rate[c]) / (shown_s + 5.0)) / rate[c]
     wide[:, 40] = s_lift / (1.0 + s_lift)
     wanted = wanted_categories(req.filters)
-    wide[:, 41] = [1.0 if CATEGORIES[k] in wanted else 0.0 for k in c.tolist()]
+    wide[:, 41] = np.isin(c, [k for k, name in enumerate(CATEGORIES) if name in wanted])
     foods = set(req.filters.food_types)
     if foods:
         limit = req.budget if req.budget is not None else 10**9
-        wide[:, 42] = [1.0 if any(m.food in foods and m.price <= limit for m in cat.menus[i]) else 0.0
-                       for i in p.tolist()]
+        cheapest_asked = np.min([cat.food_min_price(f)[p] for f in foods], axis=0)
+        wide[:, 42] = cheapest_asked <= limit
     if req.filters.good_shop_only:
         wide[:, 43] = cat.good_shop[p].astype(np.float64)
     log_lift = np.clip(np.log(lift), -3.0, 3.0)
@@ -229,9 +235,12 @@ def build_features(
         wide=wide.astype(np.float32),
         numerical=num.astype(np.float32),
         user_id=np.full(n, vocab.users.get(req.user_id, 0), dtype=np.int64),
-        shop_id=np.array([vocab.shops.get(s, 0) for s in cat.shop_ids[p].tolist()], dtype=np.int64),
-        brand_id=np.array([vocab.brands.get(cat.brand_ids[i], 0) for i in p.tolist()], dtype=np.int64),
-        category_id=np.array([vocab.categories.get(CATEGORIES[k], 0) for k in c.tolist()], dtype=np.int64),
+        shop_id=cat.aligned("vocab_shop", vocab, lambda: np.array(
+            [vocab.shops.get(s, 0) for s in cat.shop_ids.tolist()], dtype=np.int64))[p],
+        brand_id=cat.aligned("vocab_brand", vocab, lambda: np.array(
+            [vocab.brands.get(b, 0) for b in cat.brand_ids], dtype=np.int64))[p],
+        category_id=cat.aligned("vocab_category", vocab, lambda: np.array(
+            [vocab.categories.get(CATEGORIES[k], 0) for k in cat.category_idx.tolist()], dtype=np.int64))[p],
         query_ids=np.tile(query, (n, 1)),
     )
 

@@ -81,8 +81,11 @@ def run_layer1(
     request_match = np.zeros(n)
     if wanted or foods:
         request_match = np.where(np.isin(cat.category_idx, [i for i, c in enumerate(CATEGORIES) if c in wanted]), 0.6, 0.0)
-        if foods:
-            request_match = np.maximum(request_match, np.array([1.0 if foods & fs else 0.0 for fs in cat.foods]))
+        if foods:  # serves an asked food (exactly that menu food): cached columns, no per-shop loop
+            served = np.zeros(n, dtype=bool)
+            for food in foods:
+                served |= np.isfinite(cat.food_min_price(food))
+            request_match = np.maximum(request_match, served.astype(np.float64))
     diets = [str(d) for d in f.dietary_preferences if str(d) in cat.diet]
     diet_match = np.sum([cat.diet[d] for d in diets], axis=0) if diets else np.zeros(n)
     overlap = cat.query_overlap(req.semantic_query)

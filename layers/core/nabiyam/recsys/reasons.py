@@ -1,127 +1,95 @@
-"""A short, warm Korean reason per shop, from the features that drove its ranking.
+"""Why each shop is shown, as structured reasons: a code and the facts it rests on.
 
-Each candidate reason has a strength read off the wide features; the two strongest are
-joined. The NLG uses the sentence as is (해요체, short, no promises we cannot check)."""
+The recommender writes no Korean: `nabiyam.nlg.reasons` renders these, and the claim
+checker (`nabiyam.nlg.claims`) verifies every rendered sentence against the request and
+the catalogue. A reason is only emitted when its fact is true for this request:
+
+- `asked_food_fits` only when the child named a food and the hint item is that food;
+- `asked_category` only when the child named the category and the shop is of it;
+- `substitute` only when a food or category was asked and the hint is something else;
+- `near` only within `ChildSafety.near_claim_m`;
+- `good_shop`, `high_rating` (from `HIGH_RATING` up) and `diet_match` (at least `DIET_SHARE`
+  of the menu) from the catalogue's own columns.
+
+>>> from nabiyam.domain.recommendation import ReasonCode
+>>> [r.code.value for r in pick_reasons(ReasonFacts(favourite_shop=True, good_shop=True, distance_m=300,
+...                                                near_claim_m=800))]
+['favourite_shop', 'near']
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-import numpy as np
-
-from nabiyam.nlg.korean import josa
+from nabiyam.domain.recommendation import Reason, ReasonCode
 from nabiyam.recsys.catalogue import HintChoice
-from nabiyam.recsys.features import WIDE_NAMES
 
-_W = {name: i for i, name in enumerate(WIDE_NAMES)}
-MAX_REASON_CHARS = 70  # the NLG replaces longer reasons (and would lose the honest substitute note)
-# How a child names a whole one of these: "치킨 한 마리", "피자 한 판".
-_WHOLE = {"치킨": "한 마리", "후라이드치킨": "한 마리", "양념치킨": "한 마리", "순살치킨": "한 마리",
-          "피자": "한 판", "페퍼로니피자": "한 판", "치즈피자": "한 판"}
+MAX_REASONS = 2  # besides the price-hint reason: a child reads two reasons, not five
+HIGH_RATING = 4.0  # "평점이 높아요" only from here up
+DIET_SHARE = 0.5  # "원하는 식단에 잘 맞아요" only when at least half the menu matches
 
 
-def asked_label(foods: Sequence[str], category: str | None) -> str:
-    """The asked-for food as a child said it: "치킨 한 마리", "떡볶이", or the category."""
-    if foods:
-        return f"{foods[0]} {_WHOLE[foods[0]]}" if foods[0] in _WHOLE else foods[0]
-    return category or "찾는 메뉴"
+@dataclass(frozen=True)
+class ReasonFacts:
+    """The facts about one (request, shop) pair that reasons may rest on."""
+
+    hint: HintChoice | None = None
+    foods: Sequence[str] = ()
+    asked_category: str | None = None
+    shop_category: str = ""
+    distance_m: int | None = None
+    near_claim_m: float = 800.0
+    favourite_shop: bool = False
+    frequent_shop: bool = False
+    favourite_brand: bool = False
+    usual_category: bool = False
+    good_shop: bool = False
+    rating: float = 0.0
+    diets: Sequence[str] = ()
+    diet_share: float = 0.0
 
 
-def substitute_reason(hint: HintChoice, foods: Sequence[str], category: str | None) -> str:
-    """Why a shop without the asked food within budget is still shown, said plainly."""
-    what = asked_label(foods, category)
-    item = hint.item
-    if hint.asked_over is not None:
-        head = f"{josa(what, '은/는')} 예산을 넘지만"
-    else:
-        head = f"{josa(what, '은/는')} 없지만"
-    return f"{head} {josa(item.name, '은/는')} {item.price:,}원이라 먹을 수 있어요"
+def hint_reason(f: ReasonFacts) -> Reason | None:
+    """The reason the price hint carries: the asked food fits, or a substitute for it."""
+    hint = f.hint
+    if hint is None or not (f.foods or f.asked_category):
+        return None
+    asked = f.foods[0] if f.foods else f.asked_category
+    if hint.kind == "asked":
+        if f.foods:
+            return Reason(code=ReasonCode.ASKED_FOOD_FITS, item=hint.item.name, price=hint.item.price, asked=asked)
+        return None  # a category was asked: `asked_category` says it
+    over = hint.asked_over
+    return Reason(code=ReasonCode.SUBSTITUTE, item=hint.item.name, price=hint.item.price, asked=asked,
+                  asked_item=over.name if over else None, asked_price=over.price if over else None)
 
 
-# The clause `substitute_reason` writes, alone ("…먹을 수 있어요") or joined by `_join`
-# ("…먹을 수 있고, <next reason>"); kept beside it so the two change together.
-_SUBSTITUTE_CLAUSE = re.compile(r"^.+?[은는] (?:예산을 넘지만|없지만) .+?[은는] [\d,]+원이라 먹을 수 (?:있어요|있고,)\s*")
-
-
-def after_substitute(reason: str | None) -> str | None:
-    """What a reason says besides its leading substitute note ("" when that is all of it);
-    None when it has none. The answer text states the substitute once, in the price line."""
-    m = _SUBSTITUTE_CLAUSE.match(reason or "")
-    return None if m is None else reason[m.end():].strip()  # type: ignore[index]
-
-
-def reason_for(wide: np.ndarray, distance_m: int | None, price: int | None, budget: int | None, category: str,
-               hint: HintChoice | None = None, foods: Sequence[str] = (), asked_category: str | None = None) -> str:
-    """`wide` is one row of the 50 wide features. With a `hint` (the price-hint choice) the
-    reason never says the asked food is there unless it is, within budget."""
-    asked = bool(foods) or bool(asked_category) or hint is None
-    if hint is not None and asked and hint.kind != "asked":
-        # The honest part comes first and alone when a second clause would make it too long.
-        first = substitute_reason(hint, foods, asked_category)
-        rest = _options(wide, distance_m, None, None, category, hint, asked=False)
-        return _join([first, *rest][:2]) if rest and len(_join([first, rest[0]])) <= MAX_REASON_CHARS else first
-    picked = _options(wide, distance_m, price, budget, category, hint, asked)
-    if not picked:
-        return f"지금 갈 수 있는 {category} 가게예요"
-    return _join(picked[:2]) if len(picked) < 2 or len(_join(picked[:2])) <= MAX_REASON_CHARS else picked[0]
-
-
-def _join(picked: list[str]) -> str:
-    if len(picked) == 1:
-        return picked[0]
-    # "…예요" + "…" → "…이고 …" reads better than two sentences for a child.
-    return f"{_connect(picked[0])} {picked[1]}"
-
-
-def _options(wide: np.ndarray, distance_m: int | None, price: int | None, budget: int | None, category: str,
-             hint: HintChoice | None, asked: bool) -> list[str]:
-    """Candidate reasons, strongest first."""
-    options: list[tuple[float, str]] = []
-    if wide[_W["favorite_shop"]] > 0:
-        options.append((1.0, "즐겨찾기한 가게예요"))
-    elif wide[_W["user_x_shop"]] > 0.5:
-        options.append((0.9, "전에 자주 갔던 가게예요"))
-    if wide[_W["favorite_brand"]] > 0:
-        options.append((0.8, "좋아하는 브랜드예요"))
-    # "찾는 메뉴가 있어요" only when the asked food is really there (within budget when one is set).
-    if hint is not None:
-        has_asked = hint.kind == "asked"
-    else:  # no hint to check against: claim the menu only when no budget could make it false
-        has_asked = bool(wide[_W["request_match"]] >= 1.0) and not budget
-    if budget and price is not None:
-        if hint is not None and has_asked and asked:
-            options.append((0.9, f"찾는 {josa(hint.item.name, '이/가')} {price:,}원이라 예산 안에 먹을 수 있어요"))
-        elif hint is not None:
-            options.append((0.6 + 0.3 * wide[_W["budget_headroom"]],
-                            f"{josa(hint.item.name, '은/는')} {price:,}원이라 예산 안에 먹을 수 있어요"))
-        else:
-            options.append((0.6 + 0.3 * wide[_W["budget_headroom"]], f"{price:,}원이라 예산 안에 먹을 수 있어요"))
-    elif asked and has_asked and (hint is not None or wide[_W["request_match"]] >= 1.0):
-        options.append((0.85, "찾는 메뉴가 있어요"))
-    elif asked and wide[_W["request_match"]] > 0:
-        options.append((0.7, f"원하는 {category} 가게예요"))
-    if not budget and price is not None and wide[_W["price_vs_usual_spend"]] > 0.8:
-        options.append((0.5, f"{price:,}원으로 부담 없는 가격이에요"))
-    if distance_m is not None and distance_m <= 800:
-        options.append((0.75 - distance_m / 4000, f"{distance_m:,}m로 가까워요"))
-    if wide[_W["dietary_match"]] >= 0.5:
-        options.append((0.65, "원하는 식단에 잘 맞아요"))
-    if wide[_W["good_shop_corrected"]] > 0:
-        options.append((0.55, "착한가게예요"))
-    if wide[_W["funnel_flag_collaborative"]] > 0 and wide[_W["funnel_score_collaborative"]] > 0.5:
-        options.append((0.5, "비슷한 친구들이 많이 골랐어요"))
-    if wide[_W["rating_over_3_5"]] >= 0.6:
-        options.append((0.45, "평점이 높아요"))
-    if wide[_W["user_category_share"]] >= 0.3:
-        options.append((0.4, f"자주 먹던 {category} 가게예요"))
+def pick_reasons(f: ReasonFacts) -> list[Reason]:
+    """The hint reason first (when there is one), then the strongest true others."""
+    out: list[Reason] = []
+    first = hint_reason(f)
+    if first is not None:
+        out.append(first)
+    options: list[tuple[float, Reason]] = []
+    if f.favourite_shop:
+        options.append((1.0, Reason(code=ReasonCode.FAVOURITE_SHOP)))
+    elif f.frequent_shop:
+        options.append((0.9, Reason(code=ReasonCode.FREQUENT_SHOP)))
+    if f.favourite_brand:
+        options.append((0.8, Reason(code=ReasonCode.FAVOURITE_BRAND)))
+    if f.asked_category and f.shop_category == f.asked_category and not f.foods:
+        options.append((0.78, Reason(code=ReasonCode.ASKED_CATEGORY, category=f.shop_category)))
+    if f.distance_m is not None and f.distance_m <= f.near_claim_m:
+        options.append((0.75 - f.distance_m / 4000, Reason(code=ReasonCode.NEAR, distance_m=f.distance_m)))
+    if f.diets and f.diet_share >= DIET_SHARE:
+        options.append((0.65, Reason(code=ReasonCode.DIET_MATCH, diet=str(f.diets[0]))))
+    if f.good_shop:
+        options.append((0.55, Reason(code=ReasonCode.GOOD_SHOP)))
+    if f.rating >= HIGH_RATING:
+        options.append((0.45, Reason(code=ReasonCode.HIGH_RATING, rating=round(f.rating, 1))))
+    if f.usual_category:
+        options.append((0.4, Reason(code=ReasonCode.USUAL_CATEGORY, category=f.shop_category)))
     options.sort(key=lambda o: -o[0])
-    return [text for _, text in options]
-
-
-def _connect(sentence: str) -> str:
-    for end, repl in (("예요", "이고,"), ("이에요", "이고,"), ("있어요", "있고,"), ("가까워요", "가깝고,"),
-                      ("맞아요", "맞고,"), ("높아요", "높고,"), ("골랐어요", "골랐고,")):
-        if sentence.endswith(end):
-            return sentence[: -len(end)] + repl
-    return sentence + ","
+    out.extend(r for _, r in options[:MAX_REASONS])
+    return out

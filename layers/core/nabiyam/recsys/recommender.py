@@ -4,6 +4,7 @@ result falls back to a deterministic funnel blend and says so (`fallback=True`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -11,22 +12,25 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from nabiyam.domain.nlu import Filters
-from nabiyam.domain.recommendation import PriceHint, Recommendation, RequestContext
-from nabiyam.recsys.catalogue import CatalogueIndex, HintChoice
+from nabiyam.domain.recommendation import ChildSafety, PriceHint, Recommendation, RequestContext
+from nabiyam.recsys.catalogue import CATEGORY_INDEX, CatalogueIndex, HintChoice, is_side
 from nabiyam.recsys.collab import CollabModel
 from nabiyam.recsys.features import FeatureBatch, build_features
 from nabiyam.recsys.filters import Relaxation, ResolvedRequest, eligible, filter_masks, relaxations
 from nabiyam.recsys.funnels import FUNNELS, Layer1, fallback_scores, run_layer1
 from nabiyam.recsys.ranker import COLLAB_FILE, STORE_FILE, ArtifactError, RankerArtifacts
-from nabiyam.recsys.reasons import reason_for
+from nabiyam.recsys.reasons import ReasonFacts, pick_reasons
 from nabiyam.recsys.store import FeatureStore, UserProfile, Vocab
 
 FALLBACK_VERSION = "funnel-blend-v1"
+FREQUENT_VISITS = 3  # "전에 자주 갔던 가게" from this many past orders
 _TIER = {"asked": 0, "same_category": 1, "other": 2}
 
 
-class CandidateLog(BaseModel):
-    """One Layer-1 candidate as the conversation log stores it."""
+@dataclass(frozen=True, slots=True)
+class CandidateLog:
+    """One Layer-1 candidate as the conversation log stores it (a plain dataclass: a request
+    makes up to 100 of these, so they skip validation of numbers this code computed)."""
 
     shop_id: str
     funnels: dict[str, float]
@@ -34,6 +38,11 @@ class CandidateLog(BaseModel):
     ranker_score: float | None
     score: float
     rank: int
+
+    def as_log(self) -> dict[str, object]:
+        """The JSON-ready dict the conversation log stores."""
+        return {"shop_id": self.shop_id, "funnels": dict(self.funnels), "nominated_by": list(self.nominated_by),
+                "ranker_score": self.ranker_score, "score": self.score, "rank": self.rank}
 
 
 class RecommendationResult(BaseModel):
@@ -44,7 +53,14 @@ class RecommendationResult(BaseModel):
     fallback_reason: str | None = None
     eligible_count: int = 0
     relaxed: list[Relaxation] = Field(default_factory=list, description="what to loosen when nothing fits")
-    explanation: str | None = Field(None, description="Korean hint for the NLG when nothing fits")
+    explanation: str | None = Field(None, description="unused: the NLG writes every Korean word (kept for old readers)")
+    late_night: bool = Field(False, description="asked late at night: only very near shops were considered")
+    farther: bool = Field(False, description="nothing within walking distance fit: farther shops are shown")
+    located: bool = Field(True, description="the child's location was known (distances are real)")
+    budget: int | None = Field(None, description="the effective budget: min(what was said, the card's balance)")
+    card_limited: bool = Field(False, description="the card's balance, not what was said, set the budget")
+    origin_lat: float | None = Field(None, description="where the child was located (None: unknown)")
+    origin_lon: float | None = None
 
 
 class Recommender:
@@ -56,7 +72,9 @@ class Recommender:
         collab: CollabModel | None = None,
         fallback_reason: str | None = None,
         vocab: Vocab | None = None,
+        safety: ChildSafety | None = None,
     ):
+        self.safety = safety or ChildSafety()
         self.catalogue = catalogue
         self.artifacts = artifacts
         self.store = artifacts.store if artifacts else (store or FeatureStore.empty())
@@ -104,9 +122,13 @@ class Recommender:
         semantic_query: str = "",
         open_only: bool = True,
         now: datetime | None = None,
+        safety: ChildSafety | None = None,
     ) -> tuple[ResolvedRequest, UserProfile]:
+        """`safety` (serving passes the recommender's) adds the child-safety distances to
+        Layer 1; training resolves without it, so its funnel flags follow today's layout."""
         profile = self.store.profile(user_id)
-        return ResolvedRequest.resolve(user_id, filters, context, profile, semantic_query, open_only, now), profile
+        req = ResolvedRequest.resolve(user_id, filters, context, profile, semantic_query, open_only, now, safety)
+        return req, profile
 
     def layer1(
         self, req: ResolvedRequest, profile: UserProfile, shown: np.ndarray | None = None
@@ -119,11 +141,30 @@ class Recommender:
         if shown is None:
             masks = filter_masks(cat, req, distance)
             ok = eligible(masks)
+            if req.safety is not None:
+                masks["distance"] = self._distance_mask(req, distance, ok)
+                ok = ok & masks["distance"]
         else:
             masks = {}
             ok = np.zeros(len(cat), dtype=bool)
             ok[shown] = True
         return run_layer1(cat, self.store, self.collab, req, profile, ok, distance), masks
+
+    @staticmethod
+    def _distance_mask(req: ResolvedRequest, distance: np.ndarray | None, ok: np.ndarray) -> np.ndarray:
+        """Where a child may be sent: very near late at night (nowhere when we do not know
+        where they are); else within walking distance, farther (up to `far_max_m`, any
+        distance inside a district the child named) only when nothing nearer fits."""
+        safety = req.safety
+        assert safety is not None
+        if req.late_night:
+            return distance <= safety.late_night_max_m if distance is not None else np.zeros(len(ok), dtype=bool)
+        if distance is None:
+            return np.ones(len(ok), dtype=bool)
+        walk = distance <= safety.walk_max_m
+        if (ok & walk).any():
+            return walk
+        return np.ones(len(ok), dtype=bool) if req.filters.district else distance <= safety.far_max_m
 
     def features(self, req: ResolvedRequest, profile: UserProfile, layer1: Layer1, positions: np.ndarray) -> FeatureBatch:
         return build_features(self.catalogue, self.store, self.vocab, req, profile, layer1, positions)
@@ -138,19 +179,24 @@ class Recommender:
         semantic_query: str = "",
         k: int = 5,
         open_only: bool = True,
+        safety: ChildSafety | None = None,
     ) -> RecommendationResult:
+        """Top-k for one request. `safety` (default: the recommender's) sets the child-safety
+        distances and hours; the result says which applied (late night, farther, the budget)."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        req, profile = self.resolve(user_id, filters, context, semantic_query, open_only)
+        safety = safety or self.safety
+        req, profile = self.resolve(user_id, filters, context, semantic_query, open_only, safety=safety)
         layer1, masks = self.layer1(req, profile)
         cands = layer1.candidates
+        situation = {"late_night": req.late_night, "located": req.lat is not None and req.lon is not None,
+                     "budget": req.budget, "card_limited": req.card_budget is not None,
+                     "origin_lat": req.lat, "origin_lon": req.lon}
         if len(cands) == 0:
-            relax = relaxations(self.catalogue, req, masks)
-            hint = relax[0].suggestion if relax else "조건을 조금 바꿔서 다시 물어봐 주세요"
             return RecommendationResult(
                 items=[], model_version=self.model_version, fallback=self.artifacts is None,
                 fallback_reason=self.fallback_reason, eligible_count=int(layer1.eligible.sum()),
-                relaxed=relax, explanation=f"조건에 맞는 가게가 없어요. {hint}.",
+                relaxed=relaxations(self.catalogue, req, masks), **situation,
             )
         batch = self.features(req, profile, layer1, cands)
         ranker_scores: np.ndarray | None = None
@@ -168,27 +214,42 @@ class Recommender:
                 ranker_scores = None
         final = ranker_scores if ranker_scores is not None else fallback_scores(layer1, cands)
         order, hints = self._order(req, final, cands, k)
-        items = [self._item(req, layer1, batch, int(j), float(final[j]), hints[int(j)]) for j in order[:k]]
-        rank_of = {int(j): r + 1 for r, j in enumerate(order)}
+        open_now = self.catalogue.open_mask(req.at)
+        items = [self._item(req, profile, layer1, int(cands[int(j)]), float(final[j]), hints[int(j)], open_now)
+                 for j in order[:k]]
+        walk = safety.walk_max_m
+        situation["farther"] = any(r.distance_m is not None and r.distance_m > walk for r in items)
+        rank = np.empty(len(cands), dtype=np.int64)
+        rank[order] = np.arange(1, len(cands) + 1)
+        # Plain lists first (numpy scalar indexing per cell is the slow part), then models
+        # built without re-validating numbers this code just computed.
+        funnel_rows = layer1.scores[:, cands].T.tolist()
+        flag_rows = layer1.flags[cands].tolist()
+        ids = self.catalogue.shop_ids[cands].tolist()
+        ranker_list = ranker_scores.tolist() if ranker_scores is not None else None
+        final_list = final.tolist()
         candidates = [
             CandidateLog(
-                shop_id=str(self.catalogue.shop_ids[pos]),
-                funnels={f: round(float(layer1.scores[i, pos]), 4) for i, f in enumerate(FUNNELS)},
-                nominated_by=[f for i, f in enumerate(FUNNELS) if layer1.flags[pos, i]],
-                ranker_score=None if ranker_scores is None else round(float(ranker_scores[j]), 6),
-                score=round(float(final[j]), 6),
-                rank=rank_of[j],
+                shop_id=ids[j],
+                funnels={f: round(v, 4) for f, v in zip(FUNNELS, funnel_rows[j], strict=True)},
+                nominated_by=[f for f, on in zip(FUNNELS, flag_rows[j], strict=True) if on],
+                ranker_score=None if ranker_list is None else round(ranker_list[j], 6),
+                score=round(final_list[j], 6),
+                rank=int(rank[j]),
             )
-            for j, pos in enumerate(cands.tolist())
+            for j in range(len(cands))
         ]
-        return RecommendationResult(
-            items=items, candidates=candidates, model_version=self.model_version if ranker_scores is not None
-            else FALLBACK_VERSION, fallback=ranker_scores is None, fallback_reason=None if ranker_scores is not None
-            else fallback_reason, eligible_count=int(layer1.eligible.sum()),
+        served = ranker_scores is not None
+        # Every field is this code's own output: constructed without re-validating 100 candidates.
+        return RecommendationResult.model_construct(
+            items=items, candidates=candidates, model_version=self.model_version if served else FALLBACK_VERSION,
+            fallback=not served, fallback_reason=None if served else fallback_reason,
+            eligible_count=int(layer1.eligible.sum()), relaxed=[], explanation=None, **situation,
         )
 
     def _hint(self, req: ResolvedRequest, pos: int) -> HintChoice | None:
-        return self.catalogue.price_hint(pos, req.budget, req.filters.food_types, req.filters.category)
+        not_spicy = "not_spicy" in [str(d) for d in req.filters.dietary_preferences]
+        return self.catalogue.price_hint(pos, req.budget, req.filters.food_types, req.filters.category, not_spicy)
 
     def _order(self, req: ResolvedRequest, final: np.ndarray, cands: np.ndarray,
                k: int) -> tuple[np.ndarray, dict[int, HintChoice | None]]:
@@ -203,15 +264,27 @@ class Recommender:
         tier = np.array([_TIER.get(hints[j].kind if hints[j] else "other", 2) for j in range(len(cands))])
         return np.lexsort((-final, tier)), hints
 
-    def _item(self, req: ResolvedRequest, layer1: Layer1, batch: FeatureBatch, j: int, score: float,
-              hint: HintChoice | None) -> Recommendation:
+    def _item(self, req: ResolvedRequest, profile: UserProfile, layer1: Layer1, pos: int, score: float,
+              hint: HintChoice | None, open_now: np.ndarray) -> Recommendation:
         cat = self.catalogue
-        pos = int(batch.positions[j])
         shop = cat.shops[pos]
         hint_item = hint.item if hint else None
         over = hint.asked_over if hint else None
         dist = int(round(float(layer1.distance[pos]))) if layer1.distance is not None else None
-        price = hint_item.price if hint_item else None
+        f = req.filters
+        diets = [str(d) for d in f.dietary_preferences if str(d) in cat.diet]
+        counts = profile.category_counts
+        total = sum(counts)
+        facts = ReasonFacts(
+            hint=hint, foods=tuple(f.food_types), asked_category=f.category, shop_category=shop.category,
+            distance_m=dist, near_claim_m=req.safety.near_claim_m if req.safety else self.safety.near_claim_m,
+            favourite_shop=shop.shop_id in profile.favorite_shops,
+            frequent_shop=profile.shops.get(shop.shop_id, 0.0) >= FREQUENT_VISITS,
+            favourite_brand=bool(shop.brand_id) and shop.brand_id in profile.favorite_brands,
+            usual_category=total >= FREQUENT_VISITS and counts[CATEGORY_INDEX[shop.category]] / total >= 0.3,
+            good_shop=shop.is_good_shop, rating=shop.rating, diets=tuple(diets),
+            diet_share=min(float(cat.diet[d][pos]) for d in diets) if diets else 0.0,
+        )
         return Recommendation(
             shop_id=shop.shop_id,
             name=shop.name,
@@ -219,14 +292,13 @@ class Recommender:
             district=shop.district,
             distance_m=dist,
             price_hint=PriceHint(item=hint_item.name, price=hint_item.price, kind=hint.kind,
-                                 asked_item=over.name if over else None, asked_price=over.price if over else None)
+                                 asked_item=over.name if over else None, asked_price=over.price if over else None,
+                                 is_side=hint.kind != "asked" and is_side(hint_item))
             if hint and hint_item else None,
             is_good_shop=shop.is_good_shop,
             accepts_meal_card=shop.accepts_meal_card,
-            open_now=bool(cat.open_mask(req.at)[pos]),
+            open_now=bool(open_now[pos]),
             score=round(score, 6),
-            reason=reason_for(batch.wide[j], dist, price, req.budget, shop.category, hint=hint,
-                              foods=req.filters.food_types, asked_category=req.filters.category),
-            funnels={f: round(float(layer1.scores[i, pos]), 4) for i, f in enumerate(FUNNELS)},
+            reasons=pick_reasons(facts),
+            funnels={fn: round(float(layer1.scores[i, pos]), 4) for i, fn in enumerate(FUNNELS)},
         )
-

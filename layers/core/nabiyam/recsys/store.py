@@ -16,9 +16,8 @@ import numpy as np
 from nabiyam.domain.catalogue import Favorite, Order, Review, User
 from nabiyam.domain.food import CATEGORIES
 from nabiyam.domain.hours import to_kst
+from nabiyam.domain.recommendation import COMPANIONS, TIMES_OF_DAY
 
-TIMES_OF_DAY: tuple[str, ...] = ("breakfast", "lunch", "snack", "dinner", "late_night")
-COMPANIONS: tuple[str, ...] = ("alone", "friends", "family")
 AGE_EDGES: tuple[int, ...] = (13, 19, 30, 40, 50)  # → 6 age groups: child, teen, 20s, 30s, 40s, 50+
 N_CAT = len(CATEGORIES)
 
