@@ -272,3 +272,33 @@ def test_budget_shrinks_to_the_lambda_time_left() -> None:
     assert middleware._budget({"aws.context": Context(4000)}) == 3.0
     assert middleware._budget({"aws.context": Context(30_000)}) == 9.0
     assert middleware._budget({"aws.context": Context(500)}) == 0.1  # never zero: a request may still answer
+
+
+def test_simulated_clock_header_moves_the_at_window_outside_prod(http: httpx.Client) -> None:
+    """The simulator's dev-only header: `at` is judged against simulated time (and stamps follow it)."""
+    from nabiyam.clock import SIM_TIME_HEADER
+    from nabiyam.storage.conversations import ConversationStore
+
+    far = "2031-03-02T12:30:00+09:00"
+    assert "context.at" in _fields(_error(_chat(http, at=far), 422))  # years away from the real clock
+    r = http.post("/chat", json={"user_id": "u_rel", "message": "떡볶이 먹고 싶어", "context": {**CONTEXT, "at": far}},
+                  headers={SIM_TIME_HEADER: "2031-03-02T12:30:00+09:00"})
+    assert r.status_code == 200, r.text
+    record = ConversationStore().get(r.json()["conversation_id"])
+    assert record is not None and record.day == "2031-03-02"
+    bad = http.post("/chat", json={"user_id": "u_rel", "message": "안녕"}, headers={SIM_TIME_HEADER: "tomorrow"})
+    assert _error(bad, 400)["code"] == "bad_header"
+
+
+def test_simulated_clock_header_is_ignored_in_prod() -> None:
+    from fastapi.testclient import TestClient
+
+    from nabiyam.api import create_app
+    from nabiyam.clock import SIM_TIME_HEADER
+    from nabiyam.settings import Settings
+
+    app = create_app(lambda: None, Settings(stage="prod", auth_mode="jwt"))  # type: ignore[arg-type, return-value]
+    with TestClient(app) as client:
+        r = client.post("/chat", json={"message": "안녕", "context": {"at": "2031-03-02T12:30:00+09:00"}},
+                        headers={SIM_TIME_HEADER: "2031-03-02T12:30:00+09:00"})
+    assert r.status_code == 422 and "context.at" in _fields(r.json()["error"])

@@ -8,18 +8,24 @@
   content type (415), and a JSON parse with limits — valid UTF-8, nesting at most
   :data:`MAX_JSON_DEPTH`, integers of at most :data:`MAX_INT_DIGITS` digits, no
   ``NaN``/``Infinity``/overflowing floats — anything else is 400 ``malformed_json``;
+- outside prod only, the simulated clock (`nabiyam.clock`): a request carrying
+  ``X-Nabiyam-Sim-Time`` (ISO 8601 with an offset) runs with ``clock.now()`` at that time —
+  the traffic simulator's days of traffic in minutes; in prod the header is ignored;
 - a last-resort catch: an unexpected exception becomes a JSON 500 with the correlation id,
   the stack trace goes to the log only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 
+from nabiyam import clock
 from nabiyam.observability import get_logger
 from nabiyam.resilience import request_budget
 from nabiyam.settings import Settings, get_settings
@@ -197,8 +203,22 @@ class ApiMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        sim_header = next((v.decode("latin-1") for k, v in scope.get("headers", [])
+                           if k == clock.SIM_TIME_HEADER.encode()), None)
+        simulated: Any = contextlib.nullcontext()
+        if sim_header is not None and clock.allowed(self.settings.stage):
+            try:
+                at = datetime.fromisoformat(sim_header.strip())
+                if at.tzinfo is None:
+                    raise ValueError("no UTC offset")
+            except ValueError:
+                await self._send_error(send, 400, "bad_header", f"{clock.SIM_TIME_HEADER} must be an ISO 8601 "
+                                       f"date-time with an offset, e.g. 2026-11-02T12:30:00+09:00", cid,
+                                       [{"field": f"header.{clock.SIM_TIME_HEADER}", "problem": "not a date-time"}])
+                return
+            simulated = clock.simulated(at, stage=self.settings.stage)
         try:
-            with request_budget(self._budget(scope)):
+            with request_budget(self._budget(scope)), simulated:
                 await self.app(scope, downstream_receive, send_with_id)
         except Exception:  # noqa: BLE001 - last resort: log the trace, tell the client nothing internal
             logger.exception("unhandled error", extra={"path": scope.get("path")})

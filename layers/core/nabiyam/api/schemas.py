@@ -289,6 +289,7 @@ class Degradation(StrEnum):
     """What a degraded answer lacks (the answer itself is still true)."""
 
     CONVERSATION_LOG_SPOOLED = "conversation_log_spooled"
+    CONVERSATION_LOG_FAILED = "conversation_log_failed"
 
 
 class ChatResponse(BaseModel):
@@ -323,7 +324,8 @@ class ChatResponse(BaseModel):
         default_factory=list,
         description="empty when everything worked; `conversation_log_spooled`: the conversation table did not answer "
                     "in time, the turn was written to the durable spool and is reconciled by a job (feedback on it is "
-                    "still accepted)")
+                    "still accepted); `conversation_log_failed`: neither the table nor the spool took it (only the "
+                    "structured log line has it)")
 
 
 # --------------------------------------------------------------------------- recommendations

@@ -43,9 +43,10 @@ def build_router(auth_mode: str) -> APIRouter:
         user_id = resolve_user(request, body.user_id, services.settings.auth_mode)
         turn = services.pipeline.handle(user_id, body.message, body.context.to_context(), body.session_id)
         degraded: list[Degradation] = []
-        if not turn.logged and services.spool is not None and services.spool.find(
-                "conversations", turn.conversation_id) is not None:
-            degraded.append(Degradation.CONVERSATION_LOG_SPOOLED)
+        if not turn.logged:
+            spooled = services.spool is not None and services.spool.find(
+                "conversations", turn.conversation_id) is not None
+            degraded.append(Degradation.CONVERSATION_LOG_SPOOLED if spooled else Degradation.CONVERSATION_LOG_FAILED)
         if request.app.state.emit_metrics:
             for stage, ms in turn.latency_ms.items():
                 metrics.add_metric(name=f"Latency_{stage}", unit="Milliseconds", value=ms)
