@@ -13,6 +13,7 @@ import importlib
 TRAINING_JOBS: dict[str, str] = {
     "nlu": "training_jobs.nlu.job",
     "ranker": "training_jobs.ranker",
+    "sentiment": "training_jobs.sentiment",
     "lora": "training_jobs.lora.job",
     "pipeline": "training_jobs.pipeline",
 }

@@ -86,7 +86,7 @@ class Rate(_Frozen):
 
     numerator: int = Field(ge=0)
     denominator: int = Field(ge=0)
-    value: float | None
+    value: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
 
@@ -146,7 +146,7 @@ class RetrainSignal(_Frozen):
 
     rated: int = Field(ge=0, description="likes + dislikes of the day")
     dislikes: int = Field(ge=0)
-    dislike_ratio: float | None
+    dislike_ratio: float | None = None
     dislike_wilson_lower: float = Field(description="Wilson 95 % lower bound of the dislike ratio (0 when rated=0)")
 
 
@@ -172,7 +172,7 @@ class Evaluation(_Frozen):
 
     rubric_version: int
     score: Distribution
-    mean: float | None
+    mean: float | None = None
 
 
 class DailyMetrics(_Frozen):
@@ -229,9 +229,9 @@ class KpiComparison(_Frozen):
 
     kpi: KpiName
     kind: Literal["rate", "mean", "count", "quantile"]
-    current: float | None
-    previous: float | None
-    change_pct: float | None
+    current: float | None = None
+    previous: float | None = None
+    change_pct: float | None = None
     current_n: int
     previous_n: int
     p_value: float | None = Field(None, description="two-proportion z-test (rates) or bootstrap (means)")
@@ -274,8 +274,8 @@ class VariantStats(_Frozen):
     units: int = Field(description="users assigned (distinct users seen in the arm)")
     turns: int
     shown_turns: int
-    configured_share: float | None
-    observed_share: float | None
+    configured_share: float | None = None
+    observed_share: float | None = None
     ctr: Rate
     conversion: Rate
     satisfaction: Distribution
@@ -288,11 +288,11 @@ class VariantComparison(_Frozen):
     variant: str
     control: str
     metric: Literal["ctr", "conversion", "satisfaction"]
-    control_value: float | None
-    variant_value: float | None
-    lift: float | None
+    control_value: float | None = None
+    variant_value: float | None = None
+    lift: float | None = None
     lift_ci: tuple[float, float] | None = Field(None, description="95 % interval of the absolute lift")
-    relative_lift: float | None
+    relative_lift: float | None = None
     p_value: float | None = Field(None, description="two-proportion z-test (rates) / Welch z (satisfaction)")
     significant: bool = False
     mde: float | None = Field(None, description="absolute minimum detectable effect at this volume (α=0.05, power 0.8)")
@@ -303,8 +303,8 @@ class SrmCheck(_Frozen):
 
     expected_shares: dict[str, float]
     observed_units: dict[str, int]
-    chi2: float | None
-    p_value: float | None
+    chi2: float | None = None
+    p_value: float | None = None
     mismatch: bool = Field(description="p < 0.001: the split is broken; do not trust the comparison")
 
 
@@ -313,7 +313,7 @@ class ExperimentWindow(_Frozen):
     end: date
     variants: list[VariantStats]
     comparisons: list[VariantComparison]
-    srm: SrmCheck | None
+    srm: SrmCheck | None = None
 
 
 class ExperimentAnalysis(_Frozen):

@@ -59,3 +59,18 @@ class DailyMetricsRepository:
             if found is not None:
                 out.append(found)
         return out
+
+
+def replace_day(repo: DailyMetricsRepository, day: date | str, metrics: Iterable[DailyMetric]) -> dict[str, int]:
+    """Make ``metrics`` the day's only items: write them, then delete the day's other scopes
+    (a scope that disappeared since the last run, e.g. a model version no longer served).
+    A re-run with the same input leaves exactly the same items: nothing double counts."""
+    items = list(metrics)
+    if any(m.day != str(day) for m in items):
+        raise ValueError(f"replace_day({day}) was given items of another day")
+    keep = {m.scope for m in items}
+    written = repo.put_many(items) if items else 0
+    stale = [m.scope for m in repo.for_day(day) if m.scope not in keep]
+    for scope in stale:
+        repo.repo.delete(str(day), scope)
+    return {"written": written, "deleted": len(stale)}

@@ -1,0 +1,44 @@
+"""Fixtures for the daily-metrics tests: simulations on the tiny world through the real API
+handler and the worker's moto stack (the simulator's own helpers, imported from
+tests/simulate/conftest.py), shared per session so each scenario is simulated once."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.simulate.conftest import TINY_SEED, Captured, run_and_capture
+
+__all__ = ["Captured", "TINY_SEED"]
+
+
+@pytest.fixture(scope="session")
+def metrics_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from nabiyam.world import generate
+
+    out = tmp_path_factory.mktemp("metrics-world") / "tiny"
+    generate("tiny", TINY_SEED, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def steady3(local_stack: Any, metrics_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Captured:
+    """Three steady days (its own dates), the funnel-blend recommender (no ranker to train)."""
+    from nabiyam.simulate import Scenario
+
+    return run_and_capture(local_stack, metrics_world, tmp_path_factory.mktemp("metrics-steady3"), date(2027, 3, 1), 3,
+                           30, scenario=Scenario("steady"), seed=5, ranker_dir=None)
+
+
+@pytest.fixture(scope="session")
+def small_sentiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sentiment model trained on a subsample of NSMC (the full run is `nabiyam train sentiment`)."""
+    from nabiyam.cli.main import main
+
+    out = tmp_path_factory.mktemp("sentiment") / "model"
+    assert main(["train", "sentiment", "--out", str(out), "--train-limit", "3000", "--test-limit", "300",
+                 "--neutral", "300", "--buckets", "65536", "--max-iter", "30"]) == 0
+    return out
