@@ -5,7 +5,7 @@ Playwright's Python driver — Playwright never downloads a browser here. Each p
 from a real local HTTP server on 127.0.0.1, at desktop and at phone width (390 px), and
 checked for: console errors and uncaught exceptions, failed requests and HTTP errors,
 requests that leave 127.0.0.1 (no CDN), images without alt text or that did not load,
-horizontal scrolling at phone width.
+text below WCAG AA contrast, horizontal scrolling at phone width.
 
 Command line (``make screenshots``)::
 
@@ -35,6 +35,32 @@ PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
 
 
+#: WCAG 2 AA: every visible text node's colour against the background it sits on (the first
+#: opaque background up the tree) must reach 4.5:1, or 3:1 for large text (≥ 24px, or ≥ 18.66px bold).
+CONTRAST_JS = """() => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const background = el => { for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.99) return c; }
+    return {r: 255, g: 255, b: 255, a: 1}; };
+  const bad = []; const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement; if (!el || seen.has(el) || !n.textContent.trim()) continue; seen.add(el);
+    const st = getComputedStyle(el); const r = el.getBoundingClientRect();
+    if (st.visibility === 'hidden' || st.display === 'none' || r.width < 2 || r.height < 2) continue;
+    if (el.closest('.sr, .skip')) continue;
+    const fg = parse(st.color), bg = background(el); if (!fg) continue;
+    const l1 = lum(fg), l2 = lum(bg); const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+    const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+    if (ratio < need) bad.push(`${n.textContent.trim().slice(0, 30)} (${ratio.toFixed(2)}:1 < ${need}:1)`);
+  }
+  return bad; }"""
+
+
 class BrowserMissing(RuntimeError):
     """Chromium is not installed where the checks look for it."""
 
@@ -49,6 +75,7 @@ class PageCheck(BaseModel):
     images_without_alt: list[str] = Field(default_factory=list)
     broken_images: list[str] = Field(default_factory=list)
     horizontal_overflow_px: int = 0
+    low_contrast: list[str] = Field(default_factory=list, description="text below WCAG AA contrast")
     screenshot: str | None = None
 
     @property
@@ -58,6 +85,7 @@ class PageCheck(BaseModel):
         out += [f"external request: {m}" for m in self.external_requests]
         out += [f"image without alt: {m}" for m in self.images_without_alt]
         out += [f"image did not load: {m}" for m in self.broken_images]
+        out += [f"low contrast: {m}" for m in self.low_contrast]
         if self.horizontal_overflow_px > 0:
             out.append(f"scrolls sideways by {self.horizontal_overflow_px}px at {self.viewport} width")
         return [f"{self.path} [{self.viewport}] {p}" for p in out]
@@ -152,6 +180,7 @@ def _check_page(context: object, base: str, rel: str, viewport: str, screenshots
         noAlt: [...document.images].filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.getAttribute('src')),
         broken: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.getAttribute('src')),
         overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth })""")
+    check.low_contrast = page.evaluate(CONTRAST_JS)
     check.images_without_alt = info["noAlt"]
     check.broken_images = info["broken"]
     check.horizontal_overflow_px = max(0, int(info["overflow"]))

@@ -46,7 +46,8 @@ def test_the_checker_catches_a_broken_page(site: Path, tmp_path: Path) -> None:
                       '<meta name="viewport" content="width=device-width"><title>x</title></head><body>'
                       '<img src="missing.png"><img src="missing.png" alt="차트">'
                       '<script src="http://203.0.113.1/cdn.js"></script>'
-                      '<script>console.error("boom")</script><div style="width:2000px">wide</div></body></html>',
+                      '<script>console.error("boom")</script><div style="width:2000px">wide</div>'
+                      '<p style="color:#aaaaaa">흐린 글씨</p></body></html>',
                       encoding="utf-8")
     try:
         results = check_site(site, pages=["broken.html"])
@@ -59,3 +60,4 @@ def test_the_checker_catches_a_broken_page(site: Path, tmp_path: Path) -> None:
     assert "external request: http://203.0.113.1/cdn.js" in text
     assert "console: boom" in text
     assert "scrolls sideways" in text
+    assert "low contrast: 흐린 글씨 (2.32:1 < 4.5:1)" in text

@@ -29,12 +29,13 @@ TOKEN = "xoxb-privacy-test"
 MIN_SENTENCE_CHARS = 6
 
 
-@pytest.fixture()
-def weekly_run(simulated_log: SimulatedLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    with LocalSlack(TOKEN) as slack:
+@pytest.fixture(scope="module")
+def weekly_run(simulated_log: SimulatedLog, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One run of the job for both tests (a run renders 18 charts: once is enough)."""
+    with LocalSlack(TOKEN) as slack, pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("NABIYAM_SLACK_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("NABIYAM_SLACK_API_URL", slack.base_url)
-        monkeypatch.setenv("NABIYAM_REPORT_DIR", str(tmp_path / "reports"))
+        monkeypatch.setenv("NABIYAM_REPORT_DIR", str(tmp_path_factory.mktemp("reports")))
         get_settings.cache_clear()
         # the Monday-09:00-KST scheduler payload: the job covers the week that just ended (2026-W45)
         event = {"job": "weekly_report", "scheduled_time": datetime(2026, 11, 9, 9, 0, tzinfo=KST).isoformat(),

@@ -69,3 +69,14 @@ def test_small_groups_do_not_reach_the_page(week_dir: Path) -> None:
     ai = (week_dir / "ai.html").read_text(encoding="utf-8")
     assert "holdout" not in ai  # a variant with 3 conversations
     assert "숨겼어요" in topics
+
+
+def test_a_chart_that_would_draw_tofu_is_refused(tmp_path: Path) -> None:
+    """Korean renders in every chart: a glyph the bundled NanumGothic lacks fails the render."""
+    from dashboard_site.charts import MissingGlyphs, bar_counts
+    from dashboard_site.model import Counted
+
+    chart = bar_counts(tmp_path, "ok", "음식 분류 — 떡볶이·김밥", [Counted(label="분식", count=12)])
+    assert (tmp_path / chart.file).stat().st_size > 1000
+    with pytest.raises(MissingGlyphs, match="missing from font"):
+        bar_counts(tmp_path, "tofu", "지난주 대비 −5%", [Counted(label="분식", count=12)])  # U+2212 is not in it
