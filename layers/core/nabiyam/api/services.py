@@ -12,7 +12,7 @@ from typing import Any
 from nabiyam import aws
 from nabiyam.chat.pipeline import ChatPipeline
 from nabiyam.feedback.service import FeedbackService
-from nabiyam.resilience import Dependency, DependencyUnavailable, dependency
+from nabiyam.resilience import Dependency, DependencyUnavailable, dependency, request_budget
 from nabiyam.runtime import Runtime
 from nabiyam.settings import Settings
 from nabiyam.storage.conversations import ConversationStore, DurableConversationLog
@@ -39,9 +39,10 @@ class Services:
     def build(cls, settings: Settings, runtime: Runtime) -> Services:
         spool = Spool(settings.spool_path)
         dynamodb, s3 = dependency("dynamodb", settings), dependency("s3", settings)
-        for service in ("dynamodb", "s3"):  # build clients now, not inside a request's first call
-            aws.client(service, settings)
-        aws.resource("dynamodb", settings)
+        with request_budget(settings.request_budget_s):  # the request-profile clients, now, not in a first call
+            for service in ("dynamodb", "s3"):
+                aws.client(service, settings)
+            aws.resource("dynamodb", settings)
         log = DurableConversationLog(ConversationStore(settings), spool, dynamodb)
         pipeline = ChatPipeline(runtime, log, experiment=settings.experiment_name,
                                 treatment_share=settings.treatment_share)
