@@ -34,11 +34,8 @@ def steady3(local_stack: Any, metrics_world: Path, tmp_path_factory: pytest.Temp
 
 
 @pytest.fixture(scope="session")
-def small_sentiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A sentiment model trained on a subsample of NSMC (the full run is `nabiyam train sentiment`)."""
-    from nabiyam.cli.main import main
+def small_sentiment() -> Path:
+    """The sentiment tests' small model (trained once per process, see tests/sentiment/conftest.py)."""
+    from tests.sentiment.conftest import small_model_dir
 
-    out = tmp_path_factory.mktemp("sentiment") / "model"
-    assert main(["train", "sentiment", "--out", str(out), "--train-limit", "3000", "--test-limit", "300",
-                 "--neutral", "300", "--buckets", "65536", "--max-iter", "30"]) == 0
-    return out
+    return small_model_dir()

@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "models",
     "world",
     "nlu",
+    "sentiment",
     "recommend",
     "serve",
     "jobs",
