@@ -34,6 +34,7 @@ run: install
 	$(BIN)/nabiyam world load $(DATA_DIR)
 	$(BIN)/nabiyam models publish nlu artifacts/nlu --promote
 	$(BIN)/nabiyam models publish ranker artifacts/ranker --promote
+	$(BIN)/nabiyam models publish sentiment artifacts/sentiment --promote
 	$(MAKE) --no-print-directory simulate
 	$(MAKE) --no-print-directory site
 	@# the dashboard site beside the API (its URL is printed first); stopping the API stops it too
@@ -49,11 +50,15 @@ $(DATA_DIR)/world.json: $(WORLD_SOURCES)
 # Models retrain when their training or feature code changes (a stale ranker would fall back).
 NLU_SOURCES := $(shell find training_jobs/nlu layers/core/nabiyam/nlu -name '*.py' 2>/dev/null)
 RANKER_SOURCES := $(shell find training_jobs/ranker layers/core/nabiyam/recsys -name '*.py' 2>/dev/null)
-models: artifacts/nlu/model.onnx artifacts/ranker/model.onnx
+SENTIMENT_SOURCES := $(shell find training_jobs/sentiment layers/core/nabiyam/sentiment -name '*.py' 2>/dev/null) tests/sentiment/data/food_chat.jsonl
+models: artifacts/nlu/model.onnx artifacts/ranker/model.onnx artifacts/sentiment/model.onnx
 artifacts/nlu/model.onnx: $(NLU_SOURCES)
 	$(BIN)/nabiyam train nlu --out artifacts/nlu
 artifacts/ranker/model.onnx: $(DATA_DIR)/world.json $(RANKER_SOURCES)
 	$(BIN)/nabiyam train ranker --world $(DATA_DIR) --out artifacts/ranker
+# Sentiment: NSMC (../shared/data/nsmc, read in place) + generated neutral requests; a few CPU minutes.
+artifacts/sentiment/model.onnx: $(SENTIMENT_SOURCES)
+	$(BIN)/nabiyam train sentiment --out artifacts/sentiment
 
 # 28 simulated days of the world's people using the service (steady scenario), then the lake export of
 # each day; cached by its run file (delete it, or `make clean`, to simulate again).
