@@ -149,12 +149,16 @@ class LoraTeacher:
 
 # ------------------------------------------------------------------ 4. the gate
 # The quick student's item-level results move a little whenever its training data changes at
-# all (another seed moves its score on the tiny world's ~160 held-out requests by about one
-# point, 1-2 requests). So "not worse" is tested as a paired comparison on the same requests:
-# the labels fail when the student with them gets more requests wrong that it got right
-# without them (b) than the reverse (c), by more than DEFAULT_NOISE_Z standard deviations of
-# that paired difference (McNemar: sd = sqrt(b + c)), one-sided 95 %.
-DEFAULT_NOISE_Z = 1.645
+# all: on the tiny world's ~160 held-out requests another seed moves its score by about one
+# point, and even labels copied from the world's truth flip a few requests each way (measured:
+# 4 lost, 1 gained). So "not worse" is a paired comparison on the same requests: the labels
+# fail when the student with them gets more requests wrong that it got right without them
+# (lost) than the reverse (gained), by more than DEFAULT_NOISE_Z standard deviations of that
+# paired difference (McNemar: sd = sqrt(lost + gained)), one-sided 99 %. Lenient on noise on
+# purpose: wrongly dropping a good day of labels costs little, and a student trained on
+# accepted labels still has to beat production in the pipeline's champion/challenger
+# evaluation before it serves anyone. A harmful teacher loses far more (tens of requests).
+DEFAULT_NOISE_Z = 2.326
 # The student's settings inside the gate: the NLU job's `--quick` sizes (seconds on a CPU). The
 # pipeline's full-size student is trained later, by the pipeline, on the accepted labels.
 QUICK_STUDENT: tuple[str, ...] = ("--train-size", "3000", "--eval-size", "600", "--epochs", "2", "--threads", "1")

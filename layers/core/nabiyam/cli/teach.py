@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="utterances below this NLU confidence (or answered by the rules) are labelled (default 0.7)")
     p.add_argument("--noise-z", type=float, default=None,
                    help="the gate rejects a student worse by more than this many standard deviations of the paired "
-                        "difference (default 1.645, one-sided 95 %%)")
+                        "difference (default 2.326, one-sided 99 %%)")
     p.add_argument("--limit", type=int, default=None, help="label at most this many utterances")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.set_defaults(func=_teach)
