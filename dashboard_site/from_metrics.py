@@ -109,7 +109,7 @@ def _kpi(c: KpiComparison) -> Kpi:
     name, unit, higher = KPI_VIEW[c.kpi]
     return Kpi(key=c.kpi, label=name, unit=unit, value=c.current, previous=c.previous, higher_is_better=higher,
                status=c.status, p_value=c.p_value,
-               help={"too_little_data": "표본이 적어 비교하지 않아요", "no_data": "한쪽 주에 데이터가 없어요"}.get(c.status, ""))
+               help="표본이 적어 유의성을 따지지 않아요" if c.status == "too_little_data" else "")
 
 
 def _alert(a: MetricsAlert) -> Alert:

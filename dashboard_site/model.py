@@ -76,11 +76,18 @@ class Kpi(BaseModel):
 
     @property
     def direction(self) -> Literal["up", "down", "flat", "none"]:
-        if self.change is None:
+        if self.value is None or self.previous is None:
             return "none"
-        if abs(self.change) < FLAT_THRESHOLD:
+        diff = self.value - self.previous
+        if self.unit == "ratio":  # compared in percentage points
+            flat = abs(diff) < 0.0005
+        elif self.previous == 0:
+            flat = diff == 0
+        else:
+            flat = abs(diff / abs(self.previous)) < FLAT_THRESHOLD
+        if flat:
             return "flat"
-        return "up" if self.change > 0 else "down"
+        return "up" if diff > 0 else "down"
 
     @property
     def arrow(self) -> str:
@@ -96,31 +103,40 @@ class Kpi(BaseModel):
 
     @property
     def delta_text(self) -> str:
-        """'▲ +0.8%p' for ratios (percentage points), '▼ -12.0%' otherwise; '' without a previous week."""
-        if self.change is None or self.value is None or self.previous is None:
+        """'▲ +0.8%p' for ratios (percentage points), '▼ -12.0%' otherwise; '' without both weeks."""
+        if self.value is None or self.previous is None:
             return ""
         if self.unit == "ratio":
-            points = (self.value - self.previous) * 100
-            number = f"{points:+.1f}%p"
-        else:
+            number = f"{(self.value - self.previous) * 100:+.1f}%p"
+        elif self.change is not None:
             number = f"{self.change * 100:+.1f}%"
+        else:  # from zero: the absolute change
+            number = f"{self.value - self.previous:+,.0f}"
         return f"{self.arrow} {number}"
 
     @property
+    def missing_text(self) -> str:
+        """Why there is no delta: '이번 주 데이터 없음' / '지난주 데이터 없음' ('' when there is one)."""
+        if self.value is None:
+            return "이번 주 데이터 없음"
+        return "지난주 데이터 없음" if self.previous is None else ""
+
+    @property
     def verdict(self) -> str:
-        """개선 / 악화 / 변화 없음 (the meaning of the arrow for this KPI), '' without a previous week.
+        """개선 / 악화 / 변화 없음 (the meaning of the arrow for this KPI), '' without both weeks.
 
         With the metrics job's ``status`` the verdict is its significance-tested one: a change
-        within the noise reads "유의한 변화 없음", too few events "데이터 부족".
+        within the noise reads "유의한 변화 없음", too few events "데이터 부족". Without it only a
+        change of :data:`NOTABLE_CHANGE` or more is called 개선/악화.
         """
+        if self.direction == "none":
+            return ""
         if self.status is not None:
             return {"degraded": "악화", "improved": "개선", "ok": "유의한 변화 없음", "changed": "변화",
                     "too_little_data": "데이터 부족", "no_data": ""}[self.status]
-        if self.direction == "none":
-            return ""
         if self.direction == "flat":
             return "변화 없음"
-        if abs(self.change or 0.0) < NOTABLE_CHANGE:
+        if self.change is not None and abs(self.change) < NOTABLE_CHANGE:
             return "작은 변화"
         better = (self.direction == "up") == self.higher_is_better
         return "개선" if better else "악화"

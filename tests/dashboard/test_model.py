@@ -16,13 +16,16 @@ from .sample import sample_report
     ("ms", 600, 700, False, "▼ -14.3%", "개선"),
     ("score", 7.40, 7.41, True, "▬ -0.1%", "변화 없음"),
     ("count", 10, None, True, "", ""),
-    ("count", 10, 0, True, "", ""),
+    ("count", 10, 0, True, "▲ +10", "개선"),  # from zero: the absolute change
+    ("ratio", 0.0, 0.0, False, "▬ +0.0%p", "변화 없음"),  # 0 % errors both weeks is no change, not "no data"
+    ("ratio", None, 0.2, True, "", ""),
 ])
-def test_kpi_delta_is_arrow_number_and_verdict(unit: str, value: float, previous: float | None, higher: bool,
+def test_kpi_delta_is_arrow_number_and_verdict(unit: str, value: float | None, previous: float | None, higher: bool,
                                                delta: str, verdict: str) -> None:
     k = Kpi(key="k", label="지표", unit=unit, value=value, previous=previous, higher_is_better=higher)  # type: ignore[arg-type]
     assert k.delta_text == delta
     assert k.verdict == verdict
+    assert k.missing_text == ("" if delta else "이번 주 데이터 없음" if value is None else "지난주 데이터 없음")
 
 
 def test_small_groups_are_suppressed_everywhere() -> None:

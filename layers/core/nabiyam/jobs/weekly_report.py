@@ -57,7 +57,7 @@ def week_to_report(run: ScheduledRun) -> str:
 def slack_summary(report: WeekReport, dashboard_url: str) -> WeeklySlackReport:
     """The Slack view of a :class:`~dashboard_site.model.WeekReport`: KPIs with arrow + number + verdict."""
     kpis = [KpiLine(label=k.label, value=k.value_text,
-                    delta=(f"{k.delta_text} {k.verdict}" if k.delta_text else "지난주 데이터 없음"))
+                    delta=(f"{k.delta_text} {k.verdict}".strip() if k.delta_text else k.missing_text))
             for k in report.kpis]
     alerts = [f"[{a.severity_label}] {a.title}" + (f" — {a.detail}" if a.detail else "") for a in report.alerts]
     notes = []
