@@ -47,8 +47,8 @@ def chicken(answers: Answers) -> Any:
     ("1. 바삭치킨 신림점", "1. 바삭치킨 봉천점", "shop_name"),
     ("바삭치킨 신림점 · 치킨", "바삭치킨 신림점 · 피자", "shop_category"),
     ("걸어서 13분쯤", "걸어서 2분쯤", "distance_words"),
-    ("모두 아동급식카드를", "늦은 밤이에요 🌙 밖에 나갈 때는 꼭 어른과 함께 가요.\n모두 아동급식카드를", "late_night"),
-    ("모두 아동급식카드를", "오늘은 우주에서 배달해 줘요.\n모두 아동급식카드를", "unrecognised"),
+    ("\n모두 ", "\n늦은 밤이에요 🌙 밖에 나갈 때는 꼭 어른과 함께 가요.\n모두 ", "late_night"),
+    ("\n모두 ", "\n오늘은 우주에서 배달해 줘요.\n모두 ", "unrecognised"),
 ])
 def test_each_false_line_is_caught(answers: Answers, chicken: Any, old: str, new: str, rule: str) -> None:
     text = chicken.answer.text
