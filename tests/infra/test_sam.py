@@ -68,7 +68,7 @@ def test_sam_build_and_size_check(tmp_path: Path) -> None:
     sizes = json.loads(out_json.read_text())
     names = {f["function"] for f in sizes["functions"]}
     assert names == {"ApiFunction", "DailyMetricsFunction", "WeeklyReportFunction", "RetrainTriggerFunction",
-                     "ExportLogsFunction"}
+                     "ExportLogsFunction", "ReconcileFunction"}
     for f in sizes["functions"]:
         assert 0 < f["total_mb"] <= 250, f
         assert f["function"] in proc.stdout
