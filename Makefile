@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(SAM_VENV)/bin:$(PATH)
 .PHONY: run test bench browser screenshots site bench-install install sam-install clean up down world models sam-build
 
 install: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml requirements/dev.txt requirements/training.txt layers/runtime/requirements.txt layers/reporting/requirements.txt
+$(VENV)/.installed: pyproject.toml requirements/dev.txt requirements/training.txt layers/runtime/requirements.txt layers/reporting/requirements.txt layers/nlp/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==25.3
 	$(BIN)/pip install --quiet -r requirements/dev.txt -r requirements/training.txt
