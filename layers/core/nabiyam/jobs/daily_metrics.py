@@ -139,9 +139,20 @@ def run_day(day: date, settings: Settings, params: dict[str, Any] | None = None)
     """Compute, compare and store one day (idempotent: a re-run replaces the day's items)."""
     params = params or {}
     started = time.perf_counter()
-    scopes, facts, fb, info = compute_day(day, settings, params)
     repo = DailyMetricsRepository(settings)
-    series = _stored_globals(repo, day - timedelta(days=13), day - timedelta(days=1))
+    history = _stored_globals(repo, day - timedelta(days=13), day - timedelta(days=1))
+    items, summary = build_items(day, settings, params, history)
+    stored = replace_day(repo, day, items)
+    key = _write_lake(settings, day, items, params.get("lake"))
+    return {**summary, "stored": stored, "lake_key": key, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def build_items(day: date, settings: Settings, params: dict[str, Any], history: dict[date, DailyMetrics]
+                ) -> tuple[list[DailyMetric], dict[str, Any]]:
+    """Every item of the day: the metric scopes, the week over week (``history``: the stored global
+    metrics of the 13 days before), today's alerts after the cool-down, the experiment analysis."""
+    scopes, facts, fb, info = compute_day(day, settings, params)
+    series = dict(history)
     today = scopes[0]
     if today.conversations:
         series[day] = today
@@ -149,18 +160,16 @@ def run_day(day: date, settings: Settings, params: dict[str, Any] | None = None)
     recent: list[Alert] = [a for d, m in series.items() if d < day and (day - d).days < COOLDOWN_DAYS for a in m.alerts]
     alerts = new_alerts(wow, recent)
     scopes[0] = today.model_copy(update={"alerts": alerts})
-    share = float(params.get("treatment_share", settings.treatment_share))
-    shares = configured_shares(share)
+    shares = configured_shares(float(params.get("treatment_share", settings.treatment_share)))
     experiment = ExperimentAnalysis(day=day, control="control", experiment=settings.experiment_name,
                                     today=analyse_window(day, day, facts, fb, shares))
     items = [DailyMetric(day=day.isoformat(), scope=m.scope, metrics=m.model_dump(mode="json")) for m in scopes]
     items.append(DailyMetric(day=day.isoformat(), scope=WOW_SCOPE, metrics=wow.model_dump(mode="json")))
     items.append(DailyMetric(day=day.isoformat(), scope=EXPERIMENT_SCOPE, metrics=experiment.model_dump(mode="json")))
-    stored = replace_day(repo, day, items)
-    key = _write_lake(settings, day, items, params.get("lake"))
-    return {"day": day.isoformat(), "conversations": today.conversations, "scopes": [i.scope for i in items],
-            "alerts": [a.alert_id for a in alerts], "hard_filter_violations": today.recommendations.hard_filter_violations,
-            "stored": stored, "lake_key": key, "seconds": round(time.perf_counter() - started, 2), **info}
+    summary = {"day": day.isoformat(), "conversations": today.conversations, "scopes": [i.scope for i in items],
+               "alerts": [a.alert_id for a in alerts],
+               "hard_filter_violations": today.recommendations.hard_filter_violations, **info}
+    return items, summary
 
 
 def _write_lake(settings: Settings, day: date, items: list[DailyMetric], source: str | None) -> str:
