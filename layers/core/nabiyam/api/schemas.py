@@ -196,6 +196,9 @@ def JsonInt(ge: int, le: int, description: str | None = None) -> Any:  # noqa: N
 
 
 Budget = JsonInt(1000, 100_000, "won available for this meal")
+BudgetMax = JsonInt(0, 1_000_000, "won")
+ShopCount = JsonInt(1, 20, "how many shops")
+SearchText = Text(200, "what to look for, in words (may be empty)", optional=True)
 
 
 def _no_null(value: Any) -> Any:
@@ -335,7 +338,7 @@ class FiltersIn(ApiModel):
 
     category: CategoryName | None = None
     food_types: list[FoodName] = Field(default_factory=list, max_length=10)
-    budget_max: JsonInt(0, 1_000_000, "won") | None = None  # type: ignore[valid-type]
+    budget_max: BudgetMax | None = None  # type: ignore[valid-type]
     companion: Companion | None = None
     time_of_day: TimeOfDay | None = None
     dietary_preferences: list[Dietary] = Field(default_factory=list, max_length=len(Dietary))
@@ -350,7 +353,7 @@ class FiltersIn(ApiModel):
 class NluInput(ApiModel):
     intent: Intent | None = None
     filters: FiltersIn = Field(default_factory=FiltersIn)
-    semantic_query: Text(200, "what to look for, in words (may be empty)", optional=True) = ""  # type: ignore[valid-type]
+    semantic_query: SearchText = ""  # type: ignore[valid-type]
 
 
 class RecommendationsRequest(ApiModel):
@@ -364,7 +367,7 @@ class RecommendationsRequest(ApiModel):
     user_id: UserId | None = None
     nlu: NluInput = Field(default_factory=NluInput)
     context: ChatContext = Field(default_factory=ChatContext)
-    k: JsonInt(1, 20, "how many shops") = 5  # type: ignore[valid-type]
+    k: ShopCount = 5  # type: ignore[valid-type]
 
 
 class DevRecommendationsRequest(RecommendationsRequest):
@@ -394,7 +397,7 @@ class RecommendationsQuery(ApiModel):
     budget: Annotated[int, Field(ge=1000, le=100_000, description="won")] | None = None
     category: CategoryName | None = None
     food: FoodName | None = Field(None, description="a food name from the lexicon, e.g. 떡볶이")
-    query: Text(200, "what to look for, in words", optional=True) = ""  # type: ignore[valid-type]
+    query: SearchText = ""  # type: ignore[valid-type]
     good_shop_only: Annotated[bool, BeforeValidator(_query_bool)] = False
     k: Annotated[int, Field(ge=1, le=20)] = 5
 
