@@ -1,5 +1,5 @@
 """The small sentiment model the tests share: trained once per process on a subsample of NSMC
-(3,000 reviews, 300 generated neutral requests, 2^16 hash slots; ~20 s CPU). The ≥ 0.85 NSMC
+(3,000 reviews, 300 generated neutral requests, 2^16 hash slots, 2 epochs; ~20 s CPU). The ≥ 0.85 NSMC
 figure comes from the full run (`nabiyam train sentiment`, recorded in its metrics.json)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 SMALL_ARGS = ("--train-limit", "3000", "--test-limit", "300", "--neutral", "300", "--buckets", "65536",
-              "--max-iter", "30")
+              "--epochs", "2")
 
 
 @lru_cache(maxsize=1)

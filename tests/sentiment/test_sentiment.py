@@ -37,14 +37,14 @@ def test_onnx_matches_numpy_on_new_text(sentiment_dir: Path) -> None:
     from onnx import numpy_helper
 
     from nabiyam.sentiment.model import SentimentModel
-    from training_jobs.sentiment.trainer import numpy_probs
+    from training_jobs.sentiment.trainer import Weights, numpy_probs
 
     graph = onnx.load(str(sentiment_dir / "model.onnx")).graph
     init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     model = SentimentModel.load(sentiment_dir)
     texts = ["", "ㅋㅋㅋㅋㅋ", "짜장면 곱빼기 주세요!!!", "이 영화 진짜 별로… 시간 아까움", "A" * 500]
     got = model.probabilities(texts)
-    want = numpy_probs(init["W"], init["b"], texts, model.buckets)
+    want = numpy_probs(Weights(init["E"], init["W"], init["b"]), texts, model.buckets)
     assert got.shape == (5, 3) and np.allclose(got.sum(1), 1.0, atol=1e-5)
     assert float(np.abs(got - want).max()) < 1e-5
 

@@ -6,7 +6,7 @@ hand-written food-chat figures with a confusion matrix, ONNX parity) into --out.
 Example::
 
     nabiyam train sentiment --out artifacts/sentiment
-    nabiyam train sentiment --out /tmp/s --train-limit 3000 --test-limit 500   # a quick run
+    nabiyam train sentiment --out /tmp/s --train-limit 3000 --test-limit 500 --epochs 1   # a quick run
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--test-limit", type=int, default=None, help="subsample NSMC test (quick runs)")
     parser.add_argument("--neutral", type=int, default=6000, help="generated neutral chat requests")
     parser.add_argument("--buckets", type=int, default=DEFAULT_BUCKETS, help="hash slots (rows of the ONNX weight)")
-    parser.add_argument("--l2", type=float, default=1e-5, help="L2 penalty on the weights")
-    parser.add_argument("--max-iter", type=int, default=150, help="L-BFGS iterations")
+    parser.add_argument("--dim", type=int, default=16, help="slot vector size")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs (the best on the held-out tenth is kept)")
+    parser.add_argument("--lr", type=float, default=0.01)
+    parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = all cores)")
     parser.add_argument("--seed", type=int, default=13)
 
@@ -48,8 +50,8 @@ def _fail(msg: str) -> int:
 def main(args: argparse.Namespace) -> int:
     from training_jobs.sentiment import data, trainer
 
-    if args.buckets < 1024 or args.max_iter < 1 or args.neutral < 0 or args.l2 < 0:
-        return _fail("--buckets ≥ 1024, --max-iter ≥ 1, --neutral ≥ 0 and --l2 ≥ 0 are required")
+    if args.buckets < 1024 or args.epochs < 1 or args.neutral < 0 or args.dim < 1 or args.lr <= 0:
+        return _fail("--buckets ≥ 1024, --epochs ≥ 1, --dim ≥ 1, --lr > 0 and --neutral ≥ 0 are required")
     out: Path = args.out
     if out is None:
         from nabiyam.settings import get_settings
@@ -63,18 +65,30 @@ def main(args: argparse.Namespace) -> int:
     except data.DataError as exc:
         return _fail(str(exc))
     neutral = data.generated_neutral(args.neutral, "train", args.seed) if args.neutral else []
-    weights, bias = trainer.fit(train + neutral, args.buckets, args.l2, args.max_iter, args.threads)
+    import random
+
+    shuffled = list(train)
+    random.Random(args.seed).shuffle(shuffled)
+    n_dev = max(len(shuffled) // 10, 1)
+    dev, fit_on = shuffled[:n_dev], shuffled[n_dev:]
+
+    def log(entry: dict) -> None:
+        print(json.dumps({"sentiment_epoch": entry}), file=sys.stderr, flush=True)
+
+    weights, history = trainer.fit(fit_on + neutral, dev, args.buckets, args.dim, args.epochs, args.lr,
+                                   args.batch_size, args.seed, args.threads, log)
     fit_seconds = time.perf_counter() - started
-    info = {"train": {"nsmc": len(train), "generated_neutral": len(neutral)},
-            "hyper": {"l2": args.l2, "max_iter": args.max_iter, "buckets": args.buckets},
+    info = {"train": {"nsmc": len(fit_on), "nsmc_dev": len(dev), "generated_neutral": len(neutral)},
+            "hyper": {"dim": args.dim, "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
+                      "buckets": args.buckets}, "history": history,
             "data": {"train": str(args.train_tsv.name), "test": str(args.test_tsv.name), "source": "NSMC (e9t/nsmc, CC0)"}}
-    version = trainer.write_artifacts(out, weights, bias, args.buckets, info)
+    version = trainer.write_artifacts(out, weights, args.buckets, info)
 
     from nabiyam.sentiment.model import SentimentModel
 
     model = SentimentModel.load(out)
     probe = [e.text for e in test[:300]] + [e.text for e in food_chat]
-    parity = float(abs(model.probabilities(probe) - trainer.numpy_probs(weights, bias, probe, args.buckets)).max())
+    parity = float(abs(model.probabilities(probe) - trainer.numpy_probs(weights, probe, args.buckets)).max())
     nsmc = trainer.evaluate_nsmc(model, test)
     chat = trainer.evaluate_three_way(model, food_chat) if food_chat else None
     metrics = {"version": version, "nsmc_test": nsmc, "nsmc_target": NSMC_TARGET,

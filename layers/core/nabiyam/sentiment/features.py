@@ -7,8 +7,8 @@ A message is normalised (NFKC, lower case, a run of three or more equal characte
 two — ``ㅋㅋㅋㅋ`` → ``ㅋㅋ``, ``!!!!`` → ``!!`` — and whitespace collapsed), then its
 character 1–4-grams (over the text padded with one space each side, so word starts and ends
 are marked), its words and its word bigrams are hashed (CRC-32) into ``buckets`` slots. Each
-distinct slot counts once, weighted ``1/sqrt(number of slots)`` so long reviews and short chat
-lines weigh the same.
+distinct slot counts once, weighted ``1/number of slots`` (the model averages its slot vectors,
+so long reviews and short chat lines weigh the same).
 
 Example::
 
@@ -27,7 +27,7 @@ import zlib
 
 #: Character n-gram orders and the default hash-table size (the ONNX weight has this many rows).
 CHAR_NGRAMS = (1, 2, 3, 4)
-DEFAULT_BUCKETS = 1 << 20
+DEFAULT_BUCKETS = 1 << 19
 _REPEAT = re.compile(r"(.)\1{2,}")
 
 
@@ -65,7 +65,7 @@ def batch(texts: list[str], buckets: int = DEFAULT_BUCKETS) -> tuple[list[list[i
     width = max((len(r) for r in rows), default=0) or 1
     ids, weights = [], []
     for r in rows:
-        w = 1.0 / len(r) ** 0.5 if r else 0.0
+        w = 1.0 / len(r) if r else 0.0
         ids.append(r + [0] * (width - len(r)))
         weights.append([w] * len(r) + [0.0] * (width - len(r)))
     return ids, weights
