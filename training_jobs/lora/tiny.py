@@ -110,8 +110,8 @@ def _warm_up(model, tok, texts: Sequence[str], steps: int, seed: int, lr: float 
             opt.step()
             opt.zero_grad(set_to_none=True)
             done += 1
-            first = float(loss) if done == 1 else first
-            last = float(loss)
+            last = float(loss.detach())
+            first = last if done == 1 else first
             if done >= steps:
                 break
     model.eval()
