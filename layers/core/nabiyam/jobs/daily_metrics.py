@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import lru_cache
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,11 +76,19 @@ def _sentiment(settings: Settings, model_dir: str | None, messages: list[str]) -
     return {m: s.label for m, s in zip(unique, model.predict(unique), strict=True)}, model.version
 
 
+@lru_cache(maxsize=1)
+def _kiwi() -> Any:
+    """One analyser per process (its model takes seconds to load; a warm Lambda reuses it)."""
+    from nabiyam.metrics.topics import KiwiNouns
+
+    return KiwiNouns()
+
+
 def _nouns(messages: list[str]) -> tuple[dict[str, list[str]] | None, str]:
     try:
-        from nabiyam.metrics.topics import KiwiNouns, nouns_by_message
+        from nabiyam.metrics.topics import nouns_by_message
 
-        return nouns_by_message(messages, KiwiNouns())
+        return nouns_by_message(messages, _kiwi())
     except ImportError as exc:  # kiwipiepy lives in the reporting layer; say so instead of inventing nouns
         logger.warning("kiwipiepy unavailable; no noun topics", extra={"error": str(exc)})
         return None, "none (kiwipiepy not installed)"
