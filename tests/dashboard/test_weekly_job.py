@@ -56,6 +56,10 @@ def test_publish_switches_the_site_and_a_retry_updates_the_slack_message(clean_s
         assert button["text"]["text"] == "대시보드 보기"
         assert button["url"] == f"https://dash.example.org/{prefix}index.html"
         assert "클릭률" in posted["text"]
+        notes = " ".join(b["text"]["text"] for b in posted["blocks"] if b["type"] == "section" and "text" in b)
+        assert "*피드백*: 좋아요" in notes and "너무 멀어요 31" in notes
+        assert "문을 닫았어요" not in notes  # 4 dislikes with that reason: a small group, hidden as on the site
+        assert "*모델 승격*: ranker v3 → v4" in notes and "*실험 ranker-ab*" in notes
 
         retry = publish_and_notify(sample_report("2026-W45"), settings)
         assert retry["slack"]["action"] == "updated" and retry["slack"]["ts"] == first["slack"]["ts"]

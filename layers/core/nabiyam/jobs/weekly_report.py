@@ -55,13 +55,23 @@ def week_to_report(run: ScheduledRun) -> str:
 
 
 def slack_summary(report: WeekReport, dashboard_url: str) -> WeeklySlackReport:
-    """The Slack view of a :class:`~dashboard_site.model.WeekReport`: KPIs with arrow + number + verdict."""
+    """The Slack view of a :class:`~dashboard_site.model.WeekReport`: KPIs with arrow + number + verdict,
+    alerts, feedback totals, experiments and promotions — with the site's small-group suppression."""
+    from dashboard_site.model import MIN_GROUP_SIZE, suppress_small_groups
+
+    shown = suppress_small_groups(report)
     kpis = [KpiLine(label=k.label, value=k.value_text,
                     delta=(f"{k.delta_text} {k.verdict}".strip() if k.delta_text else k.missing_text))
             for k in report.kpis]
     alerts = [f"[{a.severity_label}] {a.title}" + (f" — {a.detail}" if a.detail else "") for a in report.alerts]
     notes = []
-    for e in report.ai.experiments:
+    likes = sum(d.likes for d in report.feedback.days)
+    dislikes = sum(d.dislikes for d in report.feedback.days)
+    if likes + dislikes >= MIN_GROUP_SIZE:
+        top = sorted(shown.feedback.reasons, key=lambda c: -c.count)[:3]
+        notes.append(f"*피드백*: 좋아요 {likes:,} · 싫어요 {dislikes:,}"
+                     + (" (싫어요 이유: " + ", ".join(f"{c.label} {c.count:,}" for c in top) + ")" if top else ""))
+    for e in shown.ai.experiments:
         notes.append(f"*실험 {e.name}* ({e.metric}): 차이 {e.diff:+.3f} [{e.ci_low:+.3f}, {e.ci_high:+.3f}] — {e.conclusion}")
     for r in report.ai.registry:
         if report.start <= r.at.date() <= report.end:
