@@ -80,6 +80,10 @@ def run(quick: bool) -> dict[str, Any]:
             row("ranker_auc", metrics["ranker"]["auc"], "auc", world=size),
             row("oracle_auc", metrics["oracle"]["auc"], "auc", world=size),
             row("ranker_auc_gap_to_oracle", round(metrics["oracle"]["auc"] - metrics["ranker"]["auc"], 4), "auc"),
+            *([row("bound_learnable_auc", manifest["learnability_bound"]["learnable"]["auc"], "auc", world=size),
+               row("ranker_auc_minus_bound", round(metrics["ranker"]["auc"]
+                                                   - manifest["learnability_bound"]["learnable"]["auc"], 4), "auc")]
+              if manifest.get("learnability_bound") else []),
             row("ranker_ndcg5_over_popularity", round(ratio(metrics["ranker"]["ndcg@5"],
                                                             metrics["popularity"]["ndcg@5"]), 3), "x"),
             row("ranker_ndcg5_over_wide_only", round(ratio(metrics["ranker"]["ndcg@5"],

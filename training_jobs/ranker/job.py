@@ -47,7 +47,7 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     import torch
 
     from training_jobs.ranker.export import export_onnx, parity
-    from training_jobs.ranker.trainer import fit, predict
+    from training_jobs.ranker.trainer import fit, fit_factors, predict
 
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -94,9 +94,14 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     sizes = vocab.sizes()
     patience = 1 if quick else 2
     members = 1 if quick else ENSEMBLE_MEMBERS
-    fits = {"ranker": _ensemble([fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed + j,
-                                     checkpoint=out_dir / "checkpoint.pt", progress=progress, label=f"ranker[{j}]")
-                                 for j in range(members)])}
+    wd_fits = [fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed + j,
+                   checkpoint=out_dir / "checkpoint.pt", progress=progress, label=f"ranker[{j}]")
+               for j in range(members)]
+    # stage 2 of the deep part: collaborative factors (hidden shop character × taste) on top
+    factor_fit = fit_factors([f.model for f in wd_fits], train, val, sizes, seed=seed, progress=progress)
+    without_factors = _ensemble(wd_fits)
+    fits = {"ranker": replace(without_factors, model=factor_fit.model),
+            "ranker_without_factors": without_factors}
     if baselines:  # wide-only gets the same seed ensemble, so the comparison stays like for like
         fits["wide_only"] = _ensemble([fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed + j,
                                            use_deep=False, lr=1e-2, progress=progress, label=f"wide_only[{j}]",
@@ -160,6 +165,10 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
         "training": {name: {"best_epoch": f.best_epoch, "epochs_run": f.epochs_run, "best_val_auc": f.best_auc,
                             "examples_per_s": round(f.examples_per_s, 1), "history": f.history}
                      for name, f in fits.items()},
+        "collab_factors": {"k": factor_fit.k, "lambda": factor_fit.lam,
+                           "val_auc_before": round(factor_fit.val_auc_before, 5),
+                           "val_auc_after": round(factor_fit.val_auc_after, 5), "grid": factor_fit.grid,
+                           "seconds": round(factor_fit.seconds, 1)},
         "parity_max_abs_diff": diff,
         "device": str(device),
         "seconds": round(time.perf_counter() - started, 1),
@@ -168,7 +177,9 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     }
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     (out_dir / "checkpoint.pt").unlink(missing_ok=True)
-    return {"metrics": metrics, "manifest": manifest, "out_dir": out_dir, "model": model}
+    # fits and the validation arrays (rows in the val CSV's order): benchmarks score the baselines on them
+    return {"metrics": metrics, "manifest": manifest, "out_dir": out_dir, "model": model, "fits": fits,
+            "val_arrays": val}
 
 
 def metrics_table(metrics: dict[str, dict], reference: dict | None = None) -> str:
@@ -177,8 +188,8 @@ def metrics_table(metrics: dict[str, dict], reference: dict | None = None) -> st
     for name, m in metrics.items():
         lines.append(f"{name:<22}" + "".join(f"{m[k]:>11.4f}" for k in METRIC_KEYS))
     if reference:
-        b = reference["personal_map"]
-        lines.append(f"reference (`nabiyam world bound`: oracle formula, personal parameters estimated from "
-                     f"{reference['train_choices_per_person']} choices per person): auc {b['auc']:.4f}  "
-                     f"ndcg@5 {b['ndcg@5']:.4f}")
+        b = reference.get("learnable", reference["personal_map"])
+        lines.append(f"reference (`nabiyam world bound`: oracle formula, personal parameters and shop character "
+                     f"estimated from {reference['train_choices_per_person']} choices per person): "
+                     f"auc {b['auc']:.4f}  ndcg@5 {b['ndcg@5']:.4f}")
     return "\n".join(lines)

@@ -89,18 +89,55 @@ class WideDeep(nn.Module):
         return torch.sigmoid(self.logits(wide, numerical, user_id, shop_id, brand_id, category_id, query_ids))
 
 
-class Ensemble(nn.Module):
-    """Several Wide & Deep trained with different seeds, averaged on the logit scale: one
-    graph (one ONNX file, one batched call at serving), less seed-to-seed variance."""
+class CollabFactors(nn.Module):
+    """The collaborative part of the deep side: a low-rank person × shop term
+    ``user_f[u] · (shop_f[s] + brand_f[b])``. It learns what no feature records — a shop's
+    hidden character and each person's taste for it — from who chose which shop; a chain's
+    shops share the brand's factors, so a new branch starts from its brand. Row 0 of each
+    table (the out-of-vocabulary id) contributes nothing, so unknown users and shops get 0.
+    Fitted after the Wide & Deep by `trainer.fit_factors` (MAP, full-batch L-BFGS)."""
 
-    def __init__(self, members: list[WideDeep]):
+    def __init__(self, sizes: dict[str, int], k: int):
+        super().__init__()
+        self.k = k
+        self.user_f = nn.Embedding(sizes["users"], k)
+        self.shop_f = nn.Embedding(sizes["shops"], k)
+        self.brand_f = nn.Embedding(sizes["brands"], k)
+        for emb in (self.user_f, self.shop_f, self.brand_f):
+            nn.init.normal_(emb.weight, std=0.1)
+            with torch.no_grad():
+                emb.weight[0].zero_()
+
+    def forward(self, user_id: torch.Tensor, shop_id: torch.Tensor, brand_id: torch.Tensor) -> torch.Tensor:
+        known_u = (user_id > 0).to(self.user_f.weight.dtype).unsqueeze(-1)
+        known_s = (shop_id > 0).to(self.shop_f.weight.dtype).unsqueeze(-1)
+        known_b = (brand_id > 0).to(self.brand_f.weight.dtype).unsqueeze(-1)
+        item = self.shop_f(shop_id) * known_s + self.brand_f(brand_id) * known_b
+        return (self.user_f(user_id) * known_u * item).sum(-1)
+
+    def penalty(self) -> torch.Tensor:
+        """Σ of squared factors (the Gaussian prior's log density, up to λ)."""
+        return sum(e.weight[1:].pow(2).sum() for e in (self.user_f, self.shop_f, self.brand_f))  # type: ignore[return-value]
+
+
+class Ensemble(nn.Module):
+    """Several Wide & Deep trained with different seeds, averaged on the logit scale, plus
+    (optionally) the collaborative factors fitted on top of them: one graph (one ONNX file,
+    one batched call at serving), less seed-to-seed variance."""
+
+    def __init__(self, members: list[WideDeep], factors: CollabFactors | None = None):
         super().__init__()
         if not members:
             raise ValueError("an ensemble needs at least one model")
         self.members = nn.ModuleList(members)
+        self.factors = factors
 
     def logits(self, *inputs: torch.Tensor) -> torch.Tensor:
-        return torch.stack([m.logits(*inputs) for m in self.members]).mean(0)
+        z = torch.stack([m.logits(*inputs) for m in self.members]).mean(0)
+        if self.factors is not None:
+            _, _, user_id, shop_id, brand_id, _, _ = inputs
+            z = z + self.factors(user_id, shop_id, brand_id)
+        return z
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.logits(*inputs))
