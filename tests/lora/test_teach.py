@@ -111,6 +111,13 @@ def test_helpful_labeller_passes_the_gate_and_its_labels_reach_the_lake(
     assert report.labels_key == f"nlu-teacher-labels/dt={DAY}/labels.jsonl"
     extra = load_extra(Path(report.labels_file))  # the NLU job's --extra-data reads them as they are
     assert [r["text"] for r in extra] == low
+    from datetime import timedelta
+
+    from training_jobs.lora.teach import collect_labels
+
+    window = collect_labels(DAY - timedelta(days=6), DAY, tmp_path / "window.jsonl")  # what the pipeline passes on
+    assert window is not None and [r["text"] for r in load_extra(window)] == low
+    assert collect_labels(DAY + timedelta(days=1), DAY + timedelta(days=7), tmp_path / "none.jsonl") is None
     assert all(r["entities"] == t["entities"] for r, t in zip(extra, lake))
     assert json.loads((tmp_path / "teach_report.json").read_text())["gate"]["accepted"] is True
 

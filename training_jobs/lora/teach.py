@@ -368,3 +368,28 @@ def teach(day: date, labeller: Labeller | None, eval_rows: Sequence[dict[str, An
             report.labels_key = writer.write(vetted.kept, day, name="labels")
     (out / "teach_report.json").write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
     return report
+
+
+def collect_labels(start: date, end: date, dest: Path, settings: Any = None) -> Path | None:
+    """The accepted teacher labels of every day from `start` to `end` (both included) as one
+    JSON Lines file in the NLU job's `--extra-data` format, for the next pipeline run:
+    ``nabiyam train nlu --extra-data <dest>``. None when no day in the window has any."""
+    from datetime import timedelta
+
+    from nabiyam.settings import get_settings
+    from nabiyam.storage.blobs import BlobStore
+    from nabiyam.storage.jsonl import JsonlWriter
+
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    settings = settings or get_settings()
+    reader = JsonlWriter(BlobStore(settings.learning_data_bucket, settings), TEACHER_LABELS_PREFIX)
+    rows, day = [], start
+    while day <= end:
+        rows.extend(reader.read(day))
+        day += timedelta(days=1)
+    if not rows:
+        return None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return dest
