@@ -146,7 +146,7 @@ def rewrite_pairs(n_train: int, n_eval: int, seed: int) -> tuple[list[RewritePai
     train = seed_pairs + generated_pairs(max(n_train - len(seed_pairs), 0), seed)
     train_sources = {p.source for p in train}
     held = [p for p in generated_pairs(n_eval * 2 + len(_FIXED), seed + 1000)
-            if p.source not in train_sources and p.kind not in dict((k, 1) for k, _, _ in _FIXED)]
+            if p.source not in train_sources and p.kind not in {k for k, _, _ in _FIXED}]
     return train, held[:n_eval]
 
 
