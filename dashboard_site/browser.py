@@ -25,7 +25,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:  # playwright is a dev/test dependency; the jobs never import this module
+    from playwright.sync_api import BrowserContext, Route
 
 CHROMIUM = Path(os.environ.get("NABIYAM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -145,9 +150,9 @@ def check_site(root: Path, *, screenshots: Path | None = None, pages: list[str] 
     return results
 
 
-def _check_page(context: object, base: str, rel: str, viewport: str, screenshots: Path | None,
+def _check_page(context: BrowserContext, base: str, rel: str, viewport: str, screenshots: Path | None,
                 redirects: bool) -> PageCheck:
-    page = context.new_page()  # type: ignore[attr-defined]
+    page = context.new_page()
     check = PageCheck(path=rel, viewport=viewport)
     host = urlparse(base).netloc
     page.on("console", lambda m: check.console_errors.append(m.text) if m.type == "error" else None)
@@ -157,13 +162,13 @@ def _check_page(context: object, base: str, rel: str, viewport: str, screenshots
     page.on("response", lambda r: check.failed_requests.append(f"{r.url} HTTP {r.status}") if r.status >= 400 else None)
 
 
-    def only_local(route: object) -> None:  # never let a page reach the network: record and abort
-        url = route.request.url  # type: ignore[attr-defined]
+    def only_local(route: Route) -> None:  # never let a page reach the network: record and abort
+        url = route.request.url
         if urlparse(url).netloc == host or url.startswith("data:"):
-            route.continue_()  # type: ignore[attr-defined]
+            route.continue_()
         else:
             check.external_requests.append(url)
-            route.abort("blockedbyclient")  # type: ignore[attr-defined]
+            route.abort("blockedbyclient")
 
     page.route("**/*", only_local)
     if redirects:  # the root index.html: a meta refresh to the current week; check it lands there

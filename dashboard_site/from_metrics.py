@@ -67,11 +67,12 @@ def load_week_report(week: str, settings: Settings) -> WeekReport:
     if any(m.global_ is not None for m in stored):
         report = build_from_metrics(week, stored, settings)
     else:
-        report = build_from_lake(week, settings)  # type: ignore[assignment]
-        if report is None:
+        counted = build_from_lake(week, settings)
+        if counted is None:
             raise ReportDataMissing(f"no daily metrics and no logged conversations for {week} "
                                     f"(table {settings.daily_metrics_table}, bucket {settings.learning_data_bucket}): "
                                     "simulate traffic and run `nabiyam jobs daily-metrics --date D` first")
+        report = counted
     ai = report.ai.model_copy(update={"registry": registry_events(settings, until=report.end),
                                       "comparisons": latest_comparisons(settings)})
     return report.model_copy(update={"ai": ai})
