@@ -26,7 +26,7 @@ from nabiyam.settings import Settings, get_settings
 from nabiyam.simulate import reactions
 from nabiyam.simulate.chitchat import FOLLOW_UP_PREFIXES, GREETINGS, THANKS, ChitChat
 from nabiyam.simulate.scenarios import Scenario
-from nabiyam.simulate.service import HttpService, LambdaService, Service, load_api_handler
+from nabiyam.simulate.service import API_HANDLER, HttpService, LambdaService, Service, load_api_handler
 from nabiyam.simulate.truth import Outcome, TruthRow, write_truth
 from nabiyam.simulate.world import PlannedSession, SimWorld
 
@@ -134,6 +134,8 @@ class Simulation:
         self.service: Service | None = None
         self.runtimes: dict[str, dict[str, Any]] = {}
         self.favorited: set[tuple[str, str]] = set()
+        self.requests = 0      # every POST the simulated people sent (chat turns, feedback, retries)
+        self.handler_invocations = 0   # what the Lambda handler(s) counted (in process)
 
     # ---- the service ---------------------------------------------------------------
     def _catalogue_index(self) -> Any:
@@ -146,12 +148,12 @@ class Simulation:
     def _served_ranker_dir(self) -> Path:
         if self.config.ranker_dir is not DISCOVER:
             if self.config.ranker_dir is None:
-                raise SimulationError("incident 'ranker' needs a served ranker, but the ranker is off (--ranker none)")
+                raise SimulationError("this incident needs a served ranker, but the ranker is off (--ranker none)")
             return Path(self.config.ranker_dir)
         source = self.runtimes.get("normal", {}).get("sources", {}).get("ranker", "none")
         kind, _, path = source.partition(":")
         if kind not in ("registry", "local", "explicit") or not path:
-            raise SimulationError(f"incident 'ranker' needs a served ranker; the stack serves none ({source}). "
+            raise SimulationError(f"this incident needs a served ranker; the stack serves none ({source}). "
                                   f"Train and publish one (`make run`) or pass --ranker DIR")
         return Path(path)
 
@@ -164,18 +166,49 @@ class Simulation:
         (target / "model.onnx").write_bytes(b"corrupt: truncated upload\n")
         return target
 
+    def _bad_ranker(self) -> Path:
+        """A bad deploy that loads: the served ranker with its final logit sign-flipped (and a
+        matching checksum, as a consistent-but-wrong publish would have), so it ranks worst first."""
+        import hashlib
+
+        import onnx  # dev/test only (the simulator never runs in the Lambda)
+        from onnx import helper
+
+        target = self.out / "incident-bad-ranker"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(self._served_ranker_dir(), target)
+        model = onnx.load(str(target / "model.onnx"))
+        last = model.graph.node[-1]
+        if last.op_type != "Sigmoid":
+            raise SimulationError(f"incident 'bad-ranker' expects the ranker graph to end in a Sigmoid, "
+                                  f"found {last.op_type}")
+        flipped = last.input[0] + "_sign_flipped"
+        model.graph.node.insert(len(model.graph.node) - 1, helper.make_node("Neg", [last.input[0]], [flipped]))
+        last.input[0] = flipped
+        data = model.SerializeToString()
+        (target / "model.onnx").write_bytes(data)
+        manifest_path = target / "manifest.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if "onnx_sha256" in manifest:
+            manifest["onnx_sha256"] = hashlib.sha256(data).hexdigest()
+        if "version" in manifest:   # a new publish has a new version: the logs show which model served
+            manifest["version"] = f"{manifest['version']}-signflip"
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        return target
+
     def _load(self, broken: str | None) -> None:
         from nabiyam.runtime import load_runtime
 
-        if self.service is not None and hasattr(self.service, "close"):
-            self.service.close()  # type: ignore[attr-defined]
+        self._close_service()
         if self.config.url:
             self.service = HttpService(self.config.url)
             return
         scenario = self.config.scenario
-        if broken == "ranker" and "normal" not in self.runtimes and self.config.ranker_dir is DISCOVER:
+        if broken in ("ranker", "bad-ranker") and "normal" not in self.runtimes and self.config.ranker_dir is DISCOVER:
             self._load(None)  # find out which ranker is served before breaking it
-        ranker = self._broken_ranker() if broken == "ranker" else self.config.ranker_dir
+        ranker = (self._broken_ranker() if broken == "ranker" else self._bad_ranker() if broken == "bad-ranker"
+                  else self.config.ranker_dir)
         nlu = None if broken == "nlu" else self.config.nlu_dir
         treatment = None
         if scenario.name == "ab":
@@ -192,6 +225,13 @@ class Simulation:
         env = {"NABIYAM_TREATMENT_SHARE": str(scenario.share), "NABIYAM_STAGE": self.settings.stage}
         self.service = LambdaService(load_api_handler(rt, env))
 
+    def _close_service(self) -> None:
+        if isinstance(self.service, LambdaService):
+            self.handler_invocations += self.service.calls
+        if self.service is not None:
+            self.service.close()  # type: ignore[attr-defined]
+        self.service = None
+
     def _service_for(self, broken: str | None) -> Service:
         if self._regime is False or broken != self._regime:
             self._load(broken)
@@ -204,16 +244,19 @@ class Simulation:
         body = {"user_id": s.user_id, "message": text, "session_id": s.session_id,
                 "context": {"lat": round(s.lat, 6), "lon": round(s.lon, 6), "district": s.district,
                             "budget": s.budget}}
+        self.requests += 1
         return service.post("/chat", body, at)
 
     def _feedback(self, service: Service, payload: dict[str, Any], at: datetime, retry: bool,
                   outcome: Outcome, tally: DayTally) -> None:
+        self.requests += 1
         status, body = service.post("/feedback", payload, at)
         if status >= 300:
             raise SimulationError(f"POST /feedback answered {status}: {body}")
         outcome.event_ids.append(payload["event_id"])
         tally.feedback_events += 1
         if retry:
+            self.requests += 1
             status2, body2 = service.post("/feedback", payload, at + timedelta(seconds=3))
             if status2 >= 300 or body2.get("event_id") != payload["event_id"]:
                 raise SimulationError(f"a retried POST /feedback answered {status2}: {body2}")
@@ -240,7 +283,7 @@ class Simulation:
         recs = body.get("recommendations", []) if status == 200 else []
         shown = [r["shop_id"] for r in recs]
         ctx = s.oracle_context()
-        best, _ = self.world.best_set(s, len(shown) or ANSWER_SIZE)
+        best, _ = self.world.best_set(s, len(shown) or ANSWER_SIZE, shown)
         p_best = float(oracle.choice_probabilities(s.user_id, best, **ctx).sum()) if best else 0.0  # type: ignore[arg-type]
         row = TruthRow(conversation_id=body.get("conversation_id"), session_id=s.session_id, user_id=s.user_id,
                        day=at.date().isoformat(), at=at.isoformat(), turn=kind,  # type: ignore[arg-type]
@@ -279,7 +322,7 @@ class Simulation:
         conv = row.conversation_id
         retry = rng.random(4) < reactions.P_RETRY
         base = {"conversation_id": conv, "user_id": s.user_id}
-        tag = f"ev-{s.session_id}-{n}"
+        tag = f"ev-{conv}"   # unique per answer; a retry reuses it
         for i in got.clicked:
             out.clicked.append(shown[i])
             self._feedback(service, {**base, "event_id": f"{tag}-click-{i}", "shop_id": shown[i],
@@ -386,13 +429,14 @@ class Simulation:
         finally:
             if bar:
                 bar.close()
-            if self.service is not None and hasattr(self.service, "close"):
-                self.service.close()  # type: ignore[attr-defined]
+            self._close_service()
         manifest = {
             "scenario": cfg.scenario.__dict__, "seed": cfg.seed, "world": str(cfg.world),
             "world_manifest": {k: self.world.manifest.get(k) for k in ("size", "seed", "formula_version")},
             "start": cfg.start.isoformat(), "days": cfg.days, "per_day": cfg.per_day,
             "transport": f"http:{cfg.url}" if cfg.url else "lambda-handler-in-process",
+            "handler": None if cfg.url else str(API_HANDLER), "requests": self.requests,
+            "handler_invocations": self.handler_invocations,
             "runtimes": self.runtimes, "chitchat_source": self.chitchat.source,
             "reaction_model": {"sat_base": reactions.SAT_BASE, "sat_quality": reactions.SAT_QUALITY,
                                "sat_chose": reactions.SAT_CHOSE, "sat_noise": reactions.SAT_NOISE,

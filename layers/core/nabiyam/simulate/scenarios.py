@@ -5,7 +5,10 @@ steady     the same number of sessions every day; the models the stack serves
 growth     traffic rises day over day (``growth`` per day, compounding: 5 % → ×1.05 a day)
 incident   from ``incident_day`` on, the ranker artifact the containers load is corrupt, so the
            service falls back to the funnel blend (``incident="ranker"``); or the NLU model is
-           missing and rules answer (``incident="nlu"``): the drop the alerts must catch
+           missing and rules answer (``incident="nlu"``); or a bad deploy that still loads: the
+           served ranker with its final logit sign-flipped ranks worst first (``"bad-ranker"``).
+           The drop the alerts must catch (how big a fallback's drop is depends on how much
+           better the ranker is than the funnel blend: on the tiny test world, not at all)
 ab         a treatment ranker on ``treatment_share`` of users (salted hash of ``user_id``,
            ``chat.variant``); the treatment is ``--treatment DIR`` (a ranker artifact) or, by
            default, the funnel-score blend as a deliberately different arm
@@ -17,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCENARIOS = ("steady", "growth", "incident", "ab")
-INCIDENTS = ("ranker", "nlu")
+INCIDENTS = ("ranker", "nlu", "bad-ranker")
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class Scenario:
         return self.incident_day if self.incident_day is not None else days // 2
 
     def broken_on(self, day_index: int, days: int) -> str | None:
-        """What is broken on that day (``ranker`` | ``nlu``), or None."""
+        """What is broken on that day (``ranker`` | ``nlu`` | ``bad-ranker``), or None."""
         if self.name == "incident" and day_index >= self.first_incident_day(days):
             return self.incident
         return None

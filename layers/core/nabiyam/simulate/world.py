@@ -127,14 +127,16 @@ class SimWorld:
                 good_shop_only=bool(plan.good_request[i])))
         return out
 
-    def best_set(self, s: PlannedSession, k: int) -> tuple[list[str], np.ndarray]:
+    def best_set(self, s: PlannedSession, k: int, also: list[str] | tuple[str, ...] = ()
+                 ) -> tuple[list[str], np.ndarray]:
         """The ``k`` shops of highest true utility among those passing the hard filters within
-        the world's walking radius, and their utilities (the best answer the catalogue allowed)."""
+        the world's walking radius (plus ``also``: what the service showed, wherever it is),
+        and their utilities: the best answer the catalogue allowed."""
         sh = self.oracle.shops
         near = np.flatnonzero(distance_km(s.lat, s.lon, sh.lat, sh.lon) <= self.size.max_distance_km)
-        if not len(near) or k <= 0:
+        ids = list(dict.fromkeys([sh.ids[i] for i in near] + list(also)))
+        if not ids or k <= 0:
             return [], np.zeros(0)
-        ids = [sh.ids[i] for i in near]
         u = self.oracle.utilities(s.user_id, ids, **s.oracle_context())  # type: ignore[arg-type]
         order = [int(j) for j in np.argsort(-u, kind="stable")[:k] if np.isfinite(u[j])]
         return [ids[j] for j in order], u[order]
