@@ -114,6 +114,24 @@ def test_walking_distance_by_default(answers: Answers) -> None:
         _ok(turn, report)
 
 
+def test_context_district_alone_locates_the_child_at_its_centre(answers: Answers) -> None:
+    """The reported request had only the context's district (관악구), no coordinates: the child
+    is placed at the district's centre and distances are measured from there, plainly."""
+    from nabiyam.domain.geo import DISTRICTS, haversine_m
+
+    centre = DISTRICTS["관악구"]
+    turn, report = answers.ask("만원으로 치킨 먹을 수 있는 곳 있어?", lat=None, lon=None)
+    assert turn.origin == (centre.lat, centre.lon)
+    for rec in turn.items:
+        shop = answers.catalogue.shops[answers.catalogue.position[rec.shop_id]]
+        assert haversine_m(centre.lat, centre.lon, shop.lat, shop.lon) <= 4000, rec
+    # the catalogue's shops are ~2.5 km from 관악구's centre: nothing within walking distance, so
+    # the nearest fitting one is shown, and the answer says plainly that it is far and how far
+    assert turn.items and all(r.distance_m > 1500 for r in turn.items)
+    assert "조금 먼 곳이에요" in turn.answer.text and "2.5km, 걸어서 37분쯤" in turn.answer.text
+    _ok(turn, report)
+
+
 def test_farther_only_when_nothing_nearer_fits_and_said_plainly(answers: Answers) -> None:
     turn, report = answers.ask("돈부리 먹고 싶어")
     assert [r.shop_id for r in turn.items] == ["F01"]

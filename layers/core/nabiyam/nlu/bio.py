@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
@@ -17,12 +19,20 @@ def allowed_transitions(tags: tuple[str, ...] | list[str]) -> np.ndarray:
     return allowed
 
 
+@lru_cache(maxsize=8)
+def _transition_scores(tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(transition, start) log-scores of a tag set: computed once per tag set, not per message."""
+    trans = np.where(allowed_transitions(tags), 0.0, -1e9)
+    start = np.array([0.0 if not t.startswith("I-") else -1e9 for t in tags])
+    trans.flags.writeable = False
+    start.flags.writeable = False
+    return trans, start
+
+
 def viterbi(log_probs: np.ndarray, tags: tuple[str, ...] | list[str]) -> list[int]:
     """Best valid tag path for per-position log-probabilities (T, K)."""
     t_len, k = log_probs.shape
-    allowed = allowed_transitions(tags)
-    trans = np.where(allowed, 0.0, -1e9)
-    start = np.array([0.0 if not t.startswith("I-") else -1e9 for t in tags])
+    trans, start = _transition_scores(tuple(tags))
     score = start + log_probs[0]
     back = np.zeros((t_len, k), dtype=np.int64)
     for t in range(1, t_len):

@@ -68,15 +68,6 @@ def decompose(ch: str) -> tuple[int, int, int]:
     return code // (N_JUNG * N_JONG) + 1, (code // N_JONG) % N_JUNG + 1, code % N_JONG + 1
 
 
-def has_final(ch: str) -> bool:
-    """True when a syllable ends in a consonant (batchim): picks 이랑/랑, 으로/로."""
-    return is_syllable(ch) and (ord(ch) - HANGUL_BASE) % N_JONG != 0
-
-
-def final_is_rieul(ch: str) -> bool:
-    return is_syllable(ch) and (ord(ch) - HANGUL_BASE) % N_JONG == 8
-
-
 def compact(text: str) -> str:
     """Lookup key: no spaces, lower-case."""
     return "".join(text.split()).lower()

@@ -40,12 +40,22 @@ class HintChoice:
 def is_side(item: MenuItem) -> bool:
     """A side dish, drink or extra (군만두, 감자튀김, 어묵, 공깃밥, 콜라): never "the meal" in a
     price hint (a child asking for 치킨 must not read "감자튀김 3,500원이면 먹을 수 있어요")."""
-    return is_side_food(item.food) or any(w in item.name for w in SIDE_WORDS)
+    return _is_side(item.food, item.name)
+
+
+@lru_cache(maxsize=8192)
+def _is_side(food: str, name: str) -> bool:
+    return is_side_food(food) or any(w in name for w in SIDE_WORDS)
 
 
 def is_spicy(item: MenuItem) -> bool:
-    f = FOOD_BY_NAME.get(item.food)
-    return item.is_spicy or bool(f and f.spicy) or "매운" in item.name
+    return item.is_spicy or _spicy_name(item.food, item.name)
+
+
+@lru_cache(maxsize=8192)
+def _spicy_name(food: str, name: str) -> bool:
+    f = FOOD_BY_NAME.get(food)
+    return bool(f and f.spicy) or "매운" in name
 
 
 @lru_cache(maxsize=1024)
@@ -165,6 +175,7 @@ class CatalogueIndex:
         self._open_cache: dict[tuple[int, int], np.ndarray] = {}
         self._food_min: dict[str, np.ndarray] = {}
         self._distance_cache: dict[tuple[float, float], np.ndarray] = {}
+        self._columns: dict[tuple[object, ...], np.ndarray] = {}
         self._aligned: dict[tuple[str, int], tuple[weakref.ref[object], np.ndarray]] = {}
         # Shop names without spaces → positions, and one regex over them, longest first.
         self._name_pos: dict[str, int] = {}
@@ -311,6 +322,28 @@ class CatalogueIndex:
         if len(self._aligned) > 256:
             self._aligned = {k: v for k, v in self._aligned.items() if v[0]() is not None}
         self._aligned[key] = (weakref.ref(owner), col)
+        return col
+
+    def asked_min_price(self, food: str, not_spicy: bool = False) -> np.ndarray:
+        """Per shop, the cheapest item that is `food` (`food_matches`; non-spicy when asked),
+        +inf when none: what `price_hint` calls "asked", as a cached column."""
+        return self._column(("asked", food, not_spicy), lambda items: [
+            m.price for m in items if food_matches(m.food, food, m.name) and not (not_spicy and is_spicy(m))])
+
+    def category_main_min_price(self, categories: frozenset[str], not_spicy: bool = False) -> np.ndarray:
+        """Per shop, the cheapest main dish (not a side) of one of `categories`, +inf when none."""
+        return self._column(("main", tuple(sorted(categories)), not_spicy), lambda items: [
+            m.price for m in items if _food_category(m.food) in categories and not is_side(m)
+            and not (not_spicy and is_spicy(m))])
+
+    def _column(self, key: tuple[object, ...], prices: Callable[[list[MenuItem]], list[int]]) -> np.ndarray:
+        col = self._columns.get(key)
+        if col is None:
+            col = np.array([min(prices(items), default=np.inf) for items in self.menus], dtype=np.float64)
+            col.flags.writeable = False
+            if len(self._columns) > 4096:
+                self._columns.clear()
+            self._columns[key] = col
         return col
 
     def category_mask_of(self, categories: Iterable[str]) -> np.ndarray:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from nabiyam.domain.nlu import Filters
 from nabiyam.domain.recommendation import ChildSafety, PriceHint, Recommendation, RequestContext
-from nabiyam.recsys.catalogue import CATEGORY_INDEX, CatalogueIndex, HintChoice, is_side
+from nabiyam.recsys.catalogue import CATEGORY_INDEX, CatalogueIndex, HintChoice, is_side, wanted_categories
 from nabiyam.recsys.collab import CollabModel
 from nabiyam.recsys.features import FeatureBatch, build_features
 from nabiyam.recsys.filters import Relaxation, ResolvedRequest, eligible, filter_masks, relaxations
@@ -24,7 +24,6 @@ from nabiyam.recsys.store import FeatureStore, UserProfile, Vocab
 
 FALLBACK_VERSION = "funnel-blend-v1"
 FREQUENT_VISITS = 3  # "전에 자주 갔던 가게" from this many past orders
-_TIER = {"asked": 0, "same_category": 1, "other": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,19 +222,20 @@ class Recommender:
         rank[order] = np.arange(1, len(cands) + 1)
         # Plain lists first (numpy scalar indexing per cell is the slow part), then models
         # built without re-validating numbers this code just computed.
-        funnel_rows = layer1.scores[:, cands].T.tolist()
+        funnel_rows = np.round(layer1.scores[:, cands].T, 4).tolist()
         flag_rows = layer1.flags[cands].tolist()
         ids = self.catalogue.shop_ids[cands].tolist()
-        ranker_list = ranker_scores.tolist() if ranker_scores is not None else None
-        final_list = final.tolist()
+        ranker_list = np.round(ranker_scores.astype(np.float64), 6).tolist() if ranker_scores is not None else None
+        final_list = np.round(final.astype(np.float64), 6).tolist()
+        rank_list = rank.tolist()
         candidates = [
             CandidateLog(
                 shop_id=ids[j],
-                funnels={f: round(v, 4) for f, v in zip(FUNNELS, funnel_rows[j], strict=True)},
+                funnels=dict(zip(FUNNELS, funnel_rows[j], strict=True)),
                 nominated_by=[f for f, on in zip(FUNNELS, flag_rows[j], strict=True) if on],
-                ranker_score=None if ranker_list is None else round(ranker_list[j], 6),
-                score=round(final_list[j], 6),
-                rank=int(rank[j]),
+                ranker_score=None if ranker_list is None else ranker_list[j],
+                score=final_list[j],
+                rank=rank_list[j],
             )
             for j in range(len(cands))
         ]
@@ -260,9 +260,25 @@ class Recommender:
         if not (req.filters.food_types or req.filters.category):
             order = np.argsort(-final, kind="stable")
             return order, {int(j): self._hint(req, int(cands[j])) for j in order[:k]}
-        hints = {j: self._hint(req, int(pos)) for j, pos in enumerate(cands.tolist())}
-        tier = np.array([_TIER.get(hints[j].kind if hints[j] else "other", 2) for j in range(len(cands))])
-        return np.lexsort((-final, tier)), hints
+        tier = self._tiers(req, cands)
+        order = np.lexsort((-final, tier))
+        return order, {int(j): self._hint(req, int(cands[j])) for j in order[:k]}
+
+    def _tiers(self, req: ResolvedRequest, cands: np.ndarray) -> np.ndarray:
+        """Per candidate, the `price_hint` kind as a tier (0 asked, 1 same category, 2 other),
+        from cached catalogue columns instead of a hint per candidate (`price_hint` decides the
+        same way: the asked food within budget, else a same-category main, else anything)."""
+        cat, f = self.catalogue, req.filters
+        not_spicy = "not_spicy" in [str(d) for d in f.dietary_preferences]
+        limit = float(req.budget) if req.budget is not None else np.inf
+        cats = frozenset(wanted_categories(f.food_types, f.category))
+        main_price = cat.category_main_min_price(cats, not_spicy)[cands]
+        mains = np.isfinite(main_price) & (main_price <= limit)  # +inf (none) never fits, even without a budget
+        if f.food_types:
+            asked_price = np.min([cat.asked_min_price(food, not_spicy)[cands] for food in f.food_types], axis=0)
+            asked = np.isfinite(asked_price) & (asked_price <= limit)
+            return np.where(asked, 0, np.where(mains, 1, 2))
+        return np.where(mains, 0, 2)
 
     def _item(self, req: ResolvedRequest, profile: UserProfile, layer1: Layer1, pos: int, score: float,
               hint: HintChoice | None, open_now: np.ndarray) -> Recommendation:
