@@ -9,10 +9,18 @@ import pytest
 
 from nabiyam.domain.food import CATEGORIES, FOODS
 from nabiyam.domain.nlu import Filters
-from nabiyam.domain.recommendation import PriceHint, Recommendation
+from nabiyam.domain.recommendation import PriceHint, Reason, ReasonCode, Recommendation
 from nabiyam.nlg import style, templates
 from nabiyam.nlg.korean import josa, won
 
+REASONS = [Reason(code=ReasonCode.NEAR, distance_m=420), Reason(code=ReasonCode.GOOD_SHOP),
+           Reason(code=ReasonCode.HIGH_RATING, rating=4.6), Reason(code=ReasonCode.FAVOURITE_SHOP),
+           Reason(code=ReasonCode.FREQUENT_SHOP), Reason(code=ReasonCode.FAVOURITE_BRAND),
+           Reason(code=ReasonCode.USUAL_CATEGORY, category="분식"), Reason(code=ReasonCode.DIET_MATCH, diet="healthy"),
+           Reason(code=ReasonCode.ASKED_CATEGORY, category="한식"),
+           Reason(code=ReasonCode.SUBSTITUTE, item="닭강정 컵", price=8000, asked="치킨", asked_item="후라이드치킨",
+                  asked_price=16000),
+           Reason(code=ReasonCode.ASKED_FOOD_FITS, item="후라이드치킨", price=16000, asked="치킨")]
 NAMES = ["바삭치킨 신림점", "엄마손 분식", "건강한 밥상", "꼬마 버거", "Pizza Joy", "김밥천국 24", "행복한 떡볶이",
          "신림 중화반점", "초록 샐러드", "달콤 빙수"]
 
@@ -50,8 +58,8 @@ def _random_recs(rng: random.Random, n: int, budget: int | None) -> list[Recomme
             shop_id=f"S{i}", name=rng.choice(NAMES), category=food.category, district="관악구",
             distance_m=rng.choice([None, 50, 400, 1400, 3200]), price_hint=PriceHint(item=food.name, price=price),
             is_good_shop=rng.random() < 0.4, accepts_meal_card=True, open_now=True, score=rng.random(),
-            reason=rng.choice(["", "142m로 가깝고, 원하는 치킨 가게예요", "착한가게예요", "평점이 높아요",
-                               "이 식당은 훌륭합니다", "비슷한 친구들이 많이 골랐어요"]),
+            reason=rng.choice(["", "이 식당은 훌륭합니다"]),  # free text: never passed through to the answer
+            reasons=rng.sample(REASONS, rng.randrange(0, 4)),
             funnels={"collaborative": rng.random(), "popularity": rng.random()}))
     return recs
 
@@ -92,7 +100,7 @@ def test_recommendation_answer_mentions_every_shop_price_and_a_reason() -> None:
         assert rec.name in text
         assert won(rec.price_hint.price) in text
     assert text.count("\n   ") == 6  # a price line and a reason line per shop
-    # A recommender reason that is not 해요체 is replaced, never passed through.
+    # Only structured reasons become words: the recommender's free text never reaches a child.
     bad = recs[0].model_copy(update={"reason": "이 식당은 훌륭합니다"})
     assert "훌륭합니다" not in templates.recommendations(Filters(), [bad], "c2").text
 
