@@ -229,3 +229,22 @@ def test_the_lexicon_knows_more_foods(text: str, food: str) -> None:
     from nabiyam.nlu.rules import parse_rules
 
     assert parse_rules(text).filters.food_types == [food]
+
+
+def test_an_answer_too_long_for_one_screen_lists_fewer_shops_not_none() -> None:
+    """Five long shop names would pass the 700-character screen: the answer lists four (and
+    the pipeline shows those four), instead of failing the style check into the safe answer."""
+    from nabiyam.domain.nlu import Filters
+    from nabiyam.domain.recommendation import PriceHint, Reason, Recommendation
+    from nabiyam.nlg import templates
+
+    recs = [Recommendation(shop_id=f"S{i}", name="아주 긴 이름의 가게 " + "가" * 20, category="한식", district="관악구",
+                           distance_m=2400, price_hint=PriceHint(item="긴 메뉴 이름 " + "나" * 10, price=9000,
+                                                                 kind="same_category"),
+                           is_good_shop=True, accepts_meal_card=True, open_now=True, score=0.5,
+                           reasons=[Reason(code=ReasonCode.GOOD_SHOP), Reason(code=ReasonCode.HIGH_RATING, rating=4.5)])
+            for i in range(5)]
+    answer = templates.recommendations(Filters(food_types=["치킨"], budget_max=10000), recs, "c1")
+    assert answer.shown is not None and 1 <= answer.shown < 5
+    assert style.check(answer.text) == [] and f"{answer.shown}곳" in answer.text
+    assert f"{answer.shown}. " in answer.text and f"{answer.shown + 1}. " not in answer.text

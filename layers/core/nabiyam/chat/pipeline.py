@@ -237,6 +237,7 @@ class ChatPipeline:
             t = time.perf_counter()
             if items:
                 answer = templates.recommendations(nlu.filters, items, conversation_id, budget, outcome.situation)
+                items = items[: answer.shown]  # the shops the answer lists (fewer when five do not fit a screen)
             else:
                 nothing = True
                 answer = templates.nothing_fits(nlu.filters, conversation_id, budget,

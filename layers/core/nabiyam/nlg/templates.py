@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from nabiyam.domain.nlu import Filters
 from nabiyam.domain.recommendation import Recommendation
+from nabiyam.nlg import style
 from nabiyam.nlg.korean import distance_text, josa, won
 from nabiyam.nlg.reasons import HINT_CODES, render_reasons
 from nabiyam.nlu.filters import TIME_WORD
@@ -111,6 +112,7 @@ def _shop_lines(i: int, rec: Recommendation, filters: Filters, budget: int | Non
 class Answer:
     text: str
     template: str
+    shown: int | None = None  # how many of the given shops the answer lists (fewer when they would not fit)
 
 
 def _preamble(situation: Situation, seed: str) -> list[str]:
@@ -156,7 +158,10 @@ def recommendations(filters: Filters, items: Sequence[Recommendation], seed: str
         lines.extend(_shop_lines(i, rec, filters, budget))
     lines.append(_pick(["모두 아동급식카드를 쓸 수 있어요. 맛있게 먹어요! 🍚",
                         "모두 급식카드로 결제할 수 있어요. 마음에 드는 곳을 눌러 봐요!"], seed, "outro"))
-    return Answer("\n".join(lines), "recommendations")
+    text = "\n".join(lines)
+    if len(text) > style.MAX_ANSWER_CHARS and n > 1:  # one screen: list one shop fewer rather than fail
+        return recommendations(filters, items[:-1], seed, budget, situation)
+    return Answer(text, "recommendations", shown=n)
 
 
 def _no_asked_food_intro(filters: Filters, items: Sequence[Recommendation], budget: int | None,
