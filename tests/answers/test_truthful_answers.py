@@ -83,6 +83,14 @@ def test_only_sides_fit_is_said_honestly(answers: Answers) -> None:
     _ok(turn, report)
 
 
+def test_only_sides_among_mild_dishes_is_said_as_such(answers: Answers) -> None:
+    """"안 매운" with a small budget: the sides are the only dishes the child can eat here, and
+    the answer says "안 매운 건" (a spicy main within budget must not make the line false)."""
+    turn, report = answers.ask("5천원으로 안 매운 중식 먹고 싶어")
+    assert turn.items and "5,000원 안에서 안 매운 건 군만두" in turn.answer.text, turn.answer.text
+    _ok(turn, report)
+
+
 # ---- 4. one effective budget ---------------------------------------------------------------
 
 def test_card_balance_is_the_one_budget_everywhere(answers: Answers) -> None:

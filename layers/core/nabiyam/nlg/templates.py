@@ -91,7 +91,9 @@ def price_line(rec: Recommendation, filters: Filters, budget: int | None) -> str
     if hint is None:
         return None
     if hint.is_side and budget:
-        return f"{won(budget)} 안에서는 {hint.item} {won(hint.price)} 같은 간단한 메뉴만 있어요."
+        mild = "not_spicy" in filters.dietary_preferences  # then the spicy mains do not count
+        where = f"{won(budget)} 안에서 안 매운 건" if mild else f"{won(budget)} 안에서는"
+        return f"{where} {hint.item} {won(hint.price)} 같은 간단한 메뉴만 있어요."
     instead = f"{describe_request(filters)} 대신 " if _substitute(filters, rec) else ""
     return f"{instead}{hint.item} {won(hint.price)}이면 먹을 수 있어요."
 

@@ -49,7 +49,7 @@ from nabiyam.domain.recommendation import ChildSafety, PriceHint, Reason, Reason
 from nabiyam.nlg import templates
 from nabiyam.nlg.korean import distance_text, walking_minutes, won
 from nabiyam.nlg.reasons import DIET_WORDS, HINT_CODES, render_reasons, rendered_reasons
-from nabiyam.recsys.catalogue import CatalogueIndex, food_matches, is_side
+from nabiyam.recsys.catalogue import CatalogueIndex, food_matches, is_side, is_spicy
 from nabiyam.recsys.reasons import DIET_SHARE, HIGH_RATING
 from nabiyam.safety.hard_filters import (AnswerRequest, PersonalFacts, asked_fits, menu_item, shop_distance_m,
                                          shop_violations)
@@ -79,7 +79,8 @@ class ClaimReport:
 
 _HEAD = re.compile(r"^(\d+)\. (.+) · (" + "|".join(map(re.escape, CATEGORIES)) + r")(?: · (.+))?$")
 _PRICE = re.compile(r"^(?:(?P<instead>.+) 대신 )?(?P<item>.+) (?P<price>[\d,]+)원이면 먹을 수 있어요\.$")
-_SIDE = re.compile(r"^(?P<budget>[\d,]+)원 안에서는 (?P<item>.+) (?P<price>[\d,]+)원 같은 간단한 메뉴만 있어요\.$")
+_SIDE = re.compile(r"^(?P<budget>[\d,]+)원 안에서(?:는|(?P<mild> 안 매운 건)) (?P<item>.+) (?P<price>[\d,]+)원 같은 "
+                   r"간단한 메뉴만 있어요\.$")
 _WON = re.compile(r"([\d,]+)원(?:으로|으로는| 안에서)")
 _COUNT = re.compile(r"(\d+)곳")
 _TIP = re.compile(r"^- .+요[.?]?$")  # advice on what to try ("- 예산을 … 올려 보세요."): no claim
@@ -194,7 +195,10 @@ class _Checker:
             item = menu_item(self.cat, pos, side["item"], _num(side["price"]))
             self.claim(budget is not None and _num(side["budget"]) == budget, "budget_words", line)
             self.claim(item is not None and (budget is None or item.price <= budget), "price", line)
-            mains = [m for m in self.cat.menus[pos] if not is_side(m) and (budget is None or m.price <= budget)]
+            mild = side["mild"] is not None  # "안 매운 건": among the dishes the child can eat
+            self.claim(not mild or self.req.not_spicy, "diet_words", line)
+            mains = [m for m in self.cat.menus[pos] if not is_side(m) and (budget is None or m.price <= budget)
+                     and not (mild and is_spicy(m))]
             self.claim(item is not None and is_side(item) and not mains, "side_only", line)
             return
         price = _PRICE.match(line)
