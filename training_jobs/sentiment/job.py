@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--neutral", type=int, default=6000, help="generated neutral chat requests")
     parser.add_argument("--buckets", type=int, default=DEFAULT_BUCKETS, help="hash slots (rows of the ONNX weight)")
     parser.add_argument("--dim", type=int, default=16, help="slot vector size")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs (the best on the held-out tenth is kept)")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs (the best on the held-out tenth is kept)")
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = all cores)")

@@ -3,7 +3,8 @@
 Model (fastText-style): each hashed n-gram slot of :func:`nabiyam.sentiment.features.feature_ids`
 has a ``dim``-vector; a message is the mean of its slots' vectors, followed by a linear layer to
 the three labels. Trained with sparse Adam on the slot table (only the slots a batch touches move)
-and Adam on the output layer, a few epochs, keeping the epoch with the best accuracy on a held-out
+and Adam on the output layer, the learning rate falling linearly to ~0 over the run (fastText's
+schedule), keeping the epoch with the best accuracy on a held-out
 tenth of the training reviews. The ONNX graph is the same arithmetic —
 ``Gather(E, ids) · weights → sum → MatMul W + b → softmax`` — built directly with ``onnx.helper``
 and checked against a numpy forward pass (parity).
@@ -66,10 +67,17 @@ def fit(examples: list[Example], dev: list[Example], buckets: int, dim: int, epo
     order = list(range(len(rows)))
     history: list[dict[str, Any]] = []
     best: tuple[float, Weights] | None = None
+    steps = epochs * ((len(order) + batch_size - 1) // batch_size)
+    step = 0
     for epoch in range(1, epochs + 1):
         rng.shuffle(order)
         total = 0.0
         for start in range(0, len(order), batch_size):
+            # fastText's schedule: the learning rate falls linearly to ~0 over the whole run
+            step += 1
+            for opt in (opt_sparse, opt_dense):
+                for group in opt.param_groups:
+                    group["lr"] = lr * max(1.0 - step / steps, 0.02)
             idx = order[start:start + batch_size]
             ids, offsets, weights = _pack([rows[i] for i in idx])
             logits = out(emb(ids, offsets, per_sample_weights=weights))
