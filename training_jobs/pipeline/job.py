@@ -101,12 +101,17 @@ def run_pipeline(cfg: PipelineConfig, settings: Settings | None = None, *, log: 
         from training_jobs.nlu.job import DEFAULT_HANDWRITTEN
         from training_jobs.pipeline.nlu import nlu_gate, train_nlu
 
-        nlu_info = train_nlu(train_t, out / "nlu", seed=cfg.seed + 13)
+        from training_jobs.lora.teach import collect_labels
+
+        # the LoRA teacher's accepted labels of the training days (issue 14), then logged utterances
+        teacher = collect_labels(train_w.start, train_w.end, out / "nlu_teacher_labels.jsonl", settings)
+        nlu_info = train_nlu(train_t, out / "nlu", seed=cfg.seed + 13, teacher_labels=teacher)
         prod_nlu = reg.production("nlu")
         prod_dir = reg.fetch_version("nlu", prod_nlu.version, settings.model_cache_dir) if prod_nlu else None
         gate = nlu_gate(prod_dir, out / "nlu", load_jsonl(DEFAULT_HANDWRITTEN))
         gates.append(gate)
-        log(f"NLU retrained with {nlu_info['logged_utterances']} logged utterances; {gate.detail}")
+        log(f"NLU retrained with {nlu_info['teacher_labels']} teacher labels and {nlu_info['logged_utterances']} "
+            f"logged utterances; {gate.detail}")
     else:
         gates.append(Gate(name="nlu", passed=True, detail="NLU not retrained in this run; production NLU unchanged"))
     version = reg.publish("ranker", ranker_dir, trained["metrics"], data_window=train_w, actor=cfg.actor,

@@ -28,7 +28,6 @@ Example::
 
 from __future__ import annotations
 
-import math
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +37,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from nabiyam.infra.scheduled import ScheduledRun
+from nabiyam.metrics.model import GLOBAL_SCOPE, DailyMetrics, parse_scope
+from nabiyam.metrics.stats import wilson
 from nabiyam.observability import get_logger
 from nabiyam.settings import Settings, get_settings
 
@@ -54,17 +55,14 @@ MODEL = "ranker"
 
 
 def wilson_lower(successes: int, n: int, z: float = WILSON_Z) -> float:
-    """Wilson score interval's lower bound of a proportion (0 when n = 0).
+    """Wilson score interval's lower bound of a proportion (0 when n = 0); the daily metrics'
+    :func:`nabiyam.metrics.stats.wilson`, so the trigger and the job's stored
+    ``retrain.dislike_wilson_lower`` are one formula.
 
     >>> round(wilson_lower(40, 100), 4)
     0.3094
     """
-    if n <= 0:
-        return 0.0
-    p = successes / n
-    centre = p + z * z / (2 * n)
-    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, (centre - margin) / (1 + z * z / n))
+    return wilson(successes, n, z)[0] if n > 0 else 0.0
 
 
 class Signals(BaseModel):
@@ -76,6 +74,9 @@ class Signals(BaseModel):
     dislike_wilson_lower: float
     new_interactions: int
     alert_days: list[str] = Field(default_factory=list)
+    alerts: list[str] = Field(default_factory=list, description="'<alert_id>: <message>' of the window's alerts")
+    metrics_days: int = Field(0, description="days of the window whose rated/dislike counts came from the daily "
+                              "metrics (the others were counted from the lake's feedback)")
 
 
 class RetrainDecision(BaseModel):
@@ -105,34 +106,54 @@ def _window(settings: Settings, last_day: date) -> tuple[date, date] | None:
     return (start, last_day) if start <= last_day else None
 
 
+def _daily_globals(settings: Settings, start: date, end: date) -> dict[date, DailyMetrics]:
+    """The daily-metrics job's global scope of each computed day of start..end, typed."""
+    from nabiyam.storage.daily_metrics import DailyMetricsRepository
+
+    out: dict[date, DailyMetrics] = {}
+    try:
+        items = DailyMetricsRepository(settings).series(start, end, GLOBAL_SCOPE)
+    except Exception as exc:  # noqa: BLE001 - metrics missing is not a reason to fail the trigger
+        logger.warning("daily metrics unreadable; counting from the lake", extra={"error": str(exc)})
+        return out
+    for item in items:
+        value = parse_scope(GLOBAL_SCOPE, item.metrics)
+        if isinstance(value, DailyMetrics):
+            out[value.day] = value
+    return out
+
+
 def signals(settings: Settings, start: date, end: date, source: Any = None) -> Signals:
+    """The window's numbers. Alerts and the dislike counts come from the daily-metrics job's stored
+    global :class:`~nabiyam.metrics.model.DailyMetrics` (``alerts``, ``retrain``: the same
+    counts its Wilson bound is computed from); a day the job has not computed is counted from the
+    lake's feedback. New data and interactions come from the lake."""
     from nabiyam.evaluation.logged import FOOD_INTENTS
     from nabiyam.lake import partitions, read_range
 
     days = [d for d in partitions("conversations", settings, source=source) if start <= d <= end]
     conv = read_range("conversations", start, end, settings, source=source) if days else []
     fb = read_range("feedback", start, end, settings, source=source) if days else []
-    likes = sum(1 for f in fb if f.feedback == "like")
-    dislikes = sum(1 for f in fb if f.feedback == "dislike")
-    rated = likes + dislikes
+    daily = _daily_globals(settings, start, end)
+    rated = dislikes = 0
+    alert_days: list[str] = []
     alerts: list[str] = []
-    try:
-        from nabiyam.storage.daily_metrics import DailyMetricsRepository
-
-        repo = DailyMetricsRepository(settings)
-        for k in range((end - start).days + 1):
-            day = start + timedelta(days=k)
-            metric = repo.get(day)
-            if metric is not None and metric.metrics.get("alerts"):
-                alerts.append(day.isoformat())
-    except Exception as exc:  # noqa: BLE001 - metrics missing is not a reason to fail the trigger
-        logger.warning("daily metrics unreadable; alerts not considered", extra={"error": str(exc)})
+    for metric in daily.values():
+        rated += metric.retrain.rated
+        dislikes += metric.retrain.dislikes
+        if metric.alerts:
+            alert_days.append(metric.day.isoformat())
+            alerts += [f"{a.alert_id}: {a.message}" for a in metric.alerts]
+    for f in fb:  # days without daily metrics: count from the lake
+        if date.fromisoformat(f.day) not in daily and f.feedback in ("like", "dislike"):
+            rated += 1
+            dislikes += f.feedback == "dislike"
     return Signals(conversation_days=len(days),
                    recommendation_turns=sum(1 for c in conv if c.intent in FOOD_INTENTS and c.shown),
                    rated=rated, dislikes=dislikes, dislike_ratio=round(dislikes / rated, 4) if rated else None,
                    dislike_wilson_lower=round(wilson_lower(dislikes, rated), 4),
                    new_interactions=sum(1 for f in fb if f.feedback_type in ("clicked", "ordered", "favorited")),
-                   alert_days=alerts)
+                   alert_days=sorted(alert_days), alerts=alerts, metrics_days=len(daily))
 
 
 def decide(s: Signals, *, threshold: float = DISLIKE_THRESHOLD, min_rated: int = MIN_RATED,
@@ -147,7 +168,8 @@ def decide(s: Signals, *, threshold: float = DISLIKE_THRESHOLD, min_rated: int =
                  f"({'>' if s.dislike_wilson_lower > threshold else '≤'} {threshold}; minimum {min_rated} rated)")
     if s.alert_days:
         fired.append("degradation_alert")
-    parts.append(f"degradation alerts on {', '.join(s.alert_days) or 'no day'}")
+    parts.append(f"degradation alerts on {', '.join(s.alert_days) or 'no day'}"
+                 + (f" ({'; '.join(s.alerts)})" if s.alerts else ""))
     if s.new_interactions >= min_interactions:
         fired.append("new_interactions")
     parts.append(f"{s.new_interactions} new interactions (threshold {min_interactions})")
