@@ -61,6 +61,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--incident-day", type=int, default=None, help="incident: 0-based day it starts (default: middle)")
     p.add_argument("--growth", type=float, default=0.05, help="growth: daily growth rate (0.05 = +5 %% a day)")
     p.add_argument("--no-export", action="store_true", help="do not run the export-logs job after each day")
+    p.add_argument("--bulk", action="store_true",
+                   help="bulk path for large days: the service's core (pipeline, feedback service) in this process, "
+                        "records written straight to the lake partitions (no handler, no DynamoDB; docs/simulator.md)")
+    p.add_argument("--lake", type=Path, default=None,
+                   help="with --bulk: write the lake to this local directory instead of the learning-data bucket")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -84,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
     config = SimConfig(world=args.world, days=args.days, start=args.start, out=out, per_day=args.per_day,
                        scenario=scenario, seed=args.seed, url=args.url,
                        ranker_dir=_model_dir(args.ranker, DISCOVER), nlu_dir=_model_dir(args.nlu, DISCOVER),
-                       treatment_dir=args.treatment, export=not args.no_export, progress=not args.quiet)
+                       treatment_dir=args.treatment, export=not args.no_export, progress=not args.quiet,
+                       bulk=args.bulk, lake=args.lake)
     try:
         result = simulate(config)
     except (SimulationError, FileNotFoundError) as exc:

@@ -56,6 +56,8 @@ class SimConfig:
     treatment_dir: Path | None = None
     export: bool = True
     progress: bool = False
+    bulk: bool = False               # the service's core in process, records straight to the lake (simulate/bulk.py)
+    lake: Path | None = None         # bulk only: a local lake directory instead of the learning-data bucket
 
     def validate(self) -> None:
         if self.days < 1:
@@ -67,6 +69,10 @@ class SimConfig:
         if not (Path(self.world) / "world.json").exists():
             raise SimulationError(f"{self.world} is not a world directory (no world.json); "
                                   f"make one with `nabiyam world generate --size small --seed 7 --out DIR`")
+        if self.bulk and self.url:
+            raise SimulationError("--bulk runs the service's core in this process; it cannot be combined with --url")
+        if self.lake is not None and not self.bulk:
+            raise SimulationError("--lake is for --bulk (the handler path's records reach the lake by export-logs)")
         if self.url and self.scenario.name in ("incident", "ab"):
             raise SimulationError(f"scenario {self.scenario.name!r} changes what the service loads, which only "
                                   f"works in process; drop --url (the default runs the Lambda handler here)")
@@ -134,6 +140,8 @@ class Simulation:
         self.service: Service | None = None
         self.runtimes: dict[str, dict[str, Any]] = {}
         self.favorited: set[tuple[str, str]] = set()
+        self._bulk: Any = None         # bulk: the in-memory stores, kept across service reloads
+        self.bulk_written: dict[str, dict[str, int]] = {}
         self.requests = 0      # every POST the simulated people sent (chat turns, feedback, retries)
         self.handler_invocations = 0   # what the Lambda handler(s) counted (in process)
 
@@ -222,6 +230,14 @@ class Simulation:
             raise SimulationError(f"the service has no recommender: {rt.problems}")
         self.runtimes[broken or "normal"] = {"versions": dict(rt.versions), "sources": dict(rt.sources),
                                              "problems": dict(rt.problems)}
+        if self.config.bulk:
+            from nabiyam.simulate.bulk import BulkService
+
+            log, store = self._bulk if self._bulk else (None, None)
+            service = BulkService(rt, self.settings, scenario.share, log=log, store=store)
+            self._bulk = (service.log, service.store)
+            self.service = service
+            return
         env = {"NABIYAM_TREATMENT_SHARE": str(scenario.share), "NABIYAM_STAGE": self.settings.stage}
         self.service = LambdaService(load_api_handler(rt, env))
 
@@ -238,6 +254,13 @@ class Simulation:
             self._regime = broken
         assert self.service is not None
         return self.service
+
+    def _flush(self, through: date | None) -> None:
+        from nabiyam.lake import open_store
+        from nabiyam.simulate.bulk import BulkService
+
+        assert isinstance(self.service, BulkService)
+        self.bulk_written.update(self.service.flush(open_store(self.config.lake, self.settings), through))
 
     # ---- one session ---------------------------------------------------------------
     def _chat(self, service: Service, s: PlannedSession, text: str, at: datetime) -> tuple[int, dict[str, Any]]:
@@ -417,7 +440,9 @@ class Simulation:
                     if other != day.isoformat():
                         write_truth(self.out, other, extra)
                 summary = tally.summary()
-                if cfg.export:
+                if cfg.bulk:   # day D-1 is complete now (D's early greetings may fall before its midnight)
+                    self._flush(day - timedelta(days=1))
+                elif cfg.export:
                     from nabiyam.lake import export_day
 
                     exported = export_day(day, self.settings)
@@ -426,6 +451,8 @@ class Simulation:
                 if bar:
                     bar.update(1)
                     bar.set_postfix(ctr=f"{summary['ctr']:.3f}", exp=f"{summary['expected_ctr']:.3f}")
+            if cfg.bulk:
+                self._flush(None)
         finally:
             if bar:
                 bar.close()
@@ -434,7 +461,9 @@ class Simulation:
             "scenario": cfg.scenario.__dict__, "seed": cfg.seed, "world": str(cfg.world),
             "world_manifest": {k: self.world.manifest.get(k) for k in ("size", "seed", "formula_version")},
             "start": cfg.start.isoformat(), "days": cfg.days, "per_day": cfg.per_day,
-            "transport": f"http:{cfg.url}" if cfg.url else "lambda-handler-in-process",
+            "transport": (f"http:{cfg.url}" if cfg.url else "bulk-core-in-process" if cfg.bulk
+                          else "lambda-handler-in-process"),
+            "bulk_written": self.bulk_written if cfg.bulk else None,
             "handler": None if cfg.url else str(API_HANDLER), "requests": self.requests,
             "handler_invocations": self.handler_invocations,
             "runtimes": self.runtimes, "chitchat_source": self.chitchat.source,
