@@ -224,3 +224,68 @@ def test_treatment_arm_serves_the_candidate_and_the_experiment_gates_promotion(l
     event = reg.history("ranker", 1)[0]
     assert event.action == "rejected" and event.model_version == challenger and "experiment" in event.reason
     assert reg.alias("ranker", "production") == production
+
+
+def _hand_built_day(day: date, clicked: int, shown: int = 100) -> Any:
+    """A global DailyMetrics of ``shown`` answers of which ``clicked`` got a click (and an order),
+    built by the metrics module's own aggregate — the prior days a week-over-week compares with."""
+    from nabiyam.metrics.daily import Extras, FeedbackIndex, TurnFacts, aggregate
+    from nabiyam.storage.feedback import FeedbackRecord
+
+    facts, events = [], []
+    for i in range(shown):
+        cid = f"hb-{day.isoformat()}-{i}"
+        facts.append(TurnFacts(conversation_id=cid, user_id=f"hb{i}", session_id=f"s-{cid}",
+                               intent="FOOD_RECOMMENDATION", variant="control", models=(("ranker", "r0"),),
+                               message="치킨 먹고 싶어", food_turn=True, shown=("s1", "s2", "s3"),
+                               categories=("치킨", "피자", "치킨"), violations=(), fallback=False, nothing_fits=False,
+                               error=False, chars=120, sentences=4, style_ok=True, confidence=0.9, rules=False,
+                               latency={"total": 100.0}, asked_category="치킨", asked_foods=("치킨",)))
+        if i < clicked:
+            for n, kind in enumerate(("clicked", "ordered")):
+                events.append(FeedbackRecord(event_id=f"ev-{cid}-{n}", kind="interaction", conversation_id=cid,
+                                             user_id=f"hb{i}", created_at=f"{day.isoformat()}T12:00:00+09:00",
+                                             day=day.isoformat(), payload_hash="h", feedback_type=kind, shop_id="s2"))
+    return aggregate(day, "global", facts, FeedbackIndex.build(events), Extras())
+
+
+def test_an_alert_stored_by_the_daily_metrics_job_fires_the_trigger(loop: dict[str, Any]) -> None:
+    """The real daily-metrics job computes a simulated day from the lake, compares it week over
+    week with stored prior days (hand-built: 90 % CTR, then 20 %) and stores a CTR alert; the
+    retrain trigger reads that alert — and the day's dislike counts — through the typed
+    DailyMetrics contract and fires ``degradation_alert``, naming the alert. Runs after the loop
+    test (its own window, so its claim cannot collide); the hand-built days are removed after."""
+    from nabiyam.infra.scheduled import run_scheduled_job
+    from nabiyam.jobs.daily_metrics import run_day
+    from nabiyam.metrics.model import GLOBAL_SCOPE
+    from nabiyam.registry import Registry
+    from nabiyam.storage.daily_metrics import DailyMetric, DailyMetricsRepository, replace_day
+
+    settings = loop["settings"]
+    day = START + timedelta(days=DAYS - 2)  # a simulated day in the lake, not the loop test's last day
+    repo = DailyMetricsRepository(settings)
+    prior = [day - timedelta(days=k) for k in range(13, 0, -1)]
+    try:
+        for k, d in enumerate(prior):  # 7 days at 90 % CTR, then 6 at 20 %: a drop beyond any noise
+            m = _hand_built_day(d, clicked=90 if k < 7 else 20)
+            repo.put(DailyMetric(day=d.isoformat(), scope=GLOBAL_SCOPE, metrics=m.model_dump(mode="json")))
+        summary = run_day(day, settings, {})
+        assert summary["conversations"] > 0, summary  # the job really read the simulated day
+        assert f"wow#ctr#{day.isoformat()}" in summary["alerts"], summary
+        stored = repo.get(day, GLOBAL_SCOPE)
+        assert stored is not None
+
+        decision = run_scheduled_job("retrain_trigger", {"date": day.isoformat(), "launch": "none",
+                                                         "min_interactions": "100000"})["result"]
+        assert decision["status"] == "started", decision
+        assert decision["triggers"] == ["degradation_alert"], decision  # the alert alone fired it
+        assert decision["signals"]["alert_days"] == [day.isoformat()]
+        assert f"wow#ctr#{day.isoformat()}" in decision["explanation"]
+        # the dislike counts of the computed day are the job's RetrainSignal; of the others the lake's
+        prod = Registry(settings).production("ranker")
+        start = prod.data_window.end + timedelta(days=1) if prod and prod.data_window else day - timedelta(days=27)
+        assert decision["window"] == f"{start.isoformat()}..{day.isoformat()}"
+        assert decision["signals"]["metrics_days"] == len([d for d in prior if d >= start]) + 1
+    finally:
+        for d in [*prior, day]:
+            replace_day(repo, d, [])
