@@ -97,11 +97,10 @@ def run_pipeline(cfg: PipelineConfig, settings: Settings | None = None, *, log: 
     gates: list[Gate] = []
     reg = Registry(settings)
     if "nlu" in cfg.models:
+        from training_jobs.lora.teach import collect_labels
         from training_jobs.nlu.evaluate import load_jsonl
         from training_jobs.nlu.job import DEFAULT_HANDWRITTEN
         from training_jobs.pipeline.nlu import nlu_gate, train_nlu
-
-        from training_jobs.lora.teach import collect_labels
 
         # the LoRA teacher's accepted labels of the training days (issue 14), then logged utterances
         teacher = collect_labels(train_w.start, train_w.end, out / "nlu_teacher_labels.jsonl", settings)
