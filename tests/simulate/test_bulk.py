@@ -22,6 +22,7 @@ Cost: ~50 sessions through the handler (~10 s) plus the same through the bulk pa
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -104,3 +105,69 @@ def test_bulk_rejects_url_and_lake_without_bulk(sim_world: Path, tmp_path: Path)
         SimConfig(world=sim_world, days=1, start=START, out=tmp_path, bulk=True, url="http://127.0.0.1:1").validate()
     with pytest.raises(SimulationError, match="--lake is for --bulk"):
         SimConfig(world=sim_world, days=1, start=START, out=tmp_path, lake=tmp_path / "lake").validate()
+
+
+def _keyed(out: Path, lake: Path, days: list[date]) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                                             list[dict[str, Any]]]:
+    """A run's truth, conversations and feedback with the service's random conversation ids replaced
+    by what the simulator knows the turn as (session id + turn kind + time): comparable across runs.
+
+    Dropped besides ``latency_ms``, because they are functions of the random conversation id:
+    ``response`` (the answer's wording is varied by a seed that is the conversation id; its
+    ``template`` stays compared) and ``payload_hash`` (a hash over the event id and the
+    conversation id the client sent)."""
+    from nabiyam.lake import read_range
+    from nabiyam.simulate import read_truth
+
+    truth = [t for d in days for t in read_truth(out, d)]
+    name = {t.conversation_id: f"{t.session_id}/{t.turn}/{t.at}" for t in truth}
+    assert len(name) == len(truth), "one conversation id per turn"
+
+    def rename(data: dict[str, Any]) -> dict[str, Any]:
+        cid = data["conversation_id"]
+        data["conversation_id"] = name[cid]
+        if "event_id" in data:
+            data["event_id"] = data["event_id"].replace(cid, name[cid])
+        for field in ("latency_ms", "response", "payload_hash"):
+            data.pop(field, None)
+        return data
+
+    conv = [rename(r.model_dump(mode="json")) for r in read_range("conversations", days[0], days[-1], source=lake)]
+    fb = [rename(r.model_dump(mode="json"))
+          for r in read_range("feedback", days[0], days[-1] + timedelta(days=1), source=lake)]
+    truth_rows = []
+    for t in truth:
+        data = t.model_dump(mode="json")
+        data["conversation_id"] = name[t.conversation_id]
+        data["outcome"]["event_ids"] = [e.replace(t.conversation_id, name[t.conversation_id])
+                                        for e in data["outcome"]["event_ids"]]
+        data["outcome"]["retried"] = [e.replace(t.conversation_id, name[t.conversation_id])
+                                      for e in data["outcome"]["retried"]]
+        truth_rows.append(data)
+    key = lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False)  # noqa: E731
+    return sorted(truth_rows, key=key), sorted(conv, key=key), sorted(fb, key=key)
+
+
+def test_bulk_output_does_not_depend_on_the_number_of_workers(sim_world: Path, tmp_path: Path) -> None:
+    """One process vs two workers (each serving a fixed share of the people, per-session seeds):
+    the same truth, the same lake rows and the same figures, up to the service's random
+    conversation ids (mapped to the simulator's own turn names) and the measured latencies."""
+    from nabiyam.settings import get_settings
+    from nabiyam.simulate import SimConfig, simulate
+
+    start, days = date(2027, 3, 8), 2
+    results = {}
+    for workers in (1, 2):
+        out, lake = tmp_path / f"w{workers}", tmp_path / f"w{workers}-lake"
+        result = simulate(SimConfig(world=sim_world, days=days, start=start, out=out, per_day=40, seed=9,
+                                    ranker_dir=None, nlu_dir=None, bulk=True, lake=lake, workers=workers),
+                          get_settings())
+        assert result.manifest["workers"] == workers and not (out / "shards").exists()
+        results[workers] = (result.manifest, _keyed(out, lake, [start + timedelta(days=d) for d in range(days)]))
+    (m1, (t1, c1, f1)), (m2, (t2, c2, f2)) = results[1], results[2]
+    assert len(c1) > 40 and len(f1) > 20
+    assert t2 == t1 and c2 == c1 and f2 == f1
+    for key in ("sessions", "turns", "shown_turns", "clicked_turns", "orders", "favorites", "likes", "dislikes",
+                "feedback_events", "feedback_retries"):
+        assert m2["totals"][key] == m1["totals"][key], key
+    assert m2["totals"]["expected_ctr"] == pytest.approx(m1["totals"]["expected_ctr"], rel=1e-12)

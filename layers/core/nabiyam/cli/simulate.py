@@ -66,6 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "records written straight to the lake partitions (no handler, no DynamoDB; docs/simulator.md)")
     p.add_argument("--lake", type=Path, default=None,
                    help="with --bulk: write the lake to this local directory instead of the learning-data bucket")
+    p.add_argument("--workers", type=int, default=1,
+                   help="with --bulk: worker processes (each serves a fixed share of the people; the output does "
+                        "not depend on the count)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
                        scenario=scenario, seed=args.seed, url=args.url,
                        ranker_dir=_model_dir(args.ranker, DISCOVER), nlu_dir=_model_dir(args.nlu, DISCOVER),
                        treatment_dir=args.treatment, export=not args.no_export, progress=not args.quiet,
-                       bulk=args.bulk, lake=args.lake)
+                       bulk=args.bulk, lake=args.lake, workers=args.workers)
     try:
         result = simulate(config)
     except (SimulationError, FileNotFoundError) as exc:

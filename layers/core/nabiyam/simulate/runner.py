@@ -11,6 +11,7 @@ same logs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from nabiyam.simulate import reactions
 from nabiyam.simulate.chitchat import FOLLOW_UP_PREFIXES, GREETINGS, THANKS, ChitChat
 from nabiyam.simulate.scenarios import Scenario
 from nabiyam.simulate.service import API_HANDLER, HttpService, LambdaService, Service, load_api_handler
-from nabiyam.simulate.truth import Outcome, TruthRow, write_truth
+from nabiyam.simulate.truth import Outcome, TruthRow, read_truth, write_truth
 from nabiyam.simulate.world import PlannedSession, SimWorld
 
 ANSWER_SIZE = 5          # the best set's size when nothing was shown (the service shows 3–5)
@@ -58,6 +59,7 @@ class SimConfig:
     progress: bool = False
     bulk: bool = False               # the service's core in process, records straight to the lake (simulate/bulk.py)
     lake: Path | None = None         # bulk only: a local lake directory instead of the learning-data bucket
+    workers: int = 1                 # bulk only: processes, each serving the sessions of its share of the people
 
     def validate(self) -> None:
         if self.days < 1:
@@ -71,6 +73,8 @@ class SimConfig:
                                   f"make one with `nabiyam world generate --size small --seed 7 --out DIR`")
         if self.bulk and self.url:
             raise SimulationError("--bulk runs the service's core in this process; it cannot be combined with --url")
+        if self.workers < 1 or (self.workers > 1 and not self.bulk):
+            raise SimulationError(f"--workers must be at least 1 and needs --bulk, got {self.workers}")
         if self.lake is not None and not self.bulk:
             raise SimulationError("--lake is for --bulk (the handler path's records reach the lake by export-logs)")
         if self.url and self.scenario.name in ("incident", "ab"):
@@ -127,8 +131,10 @@ class SimResult:
 
 
 class Simulation:
-    def __init__(self, config: SimConfig, settings: Settings | None = None) -> None:
+    def __init__(self, config: SimConfig, settings: Settings | None = None,
+                 shard: tuple[int, int] | None = None) -> None:
         config.validate()
+        self.shard = shard   # (k, n): serve only the people with shard_of(user_id, n) == k (bulk workers)
         self.config = config
         self.settings = settings or get_settings()
         self.world = SimWorld(config.world)
@@ -415,7 +421,12 @@ class Simulation:
     # ---- days ------------------------------------------------------------------------
     def run(self) -> SimResult:
         cfg = self.config
+        if cfg.bulk and cfg.workers > 1 and self.shard is None:
+            from nabiyam.simulate.shards import run_sharded
+
+            return run_sharded(self)
         days: list[dict[str, Any]] = []
+        written: set[str] = set()
         bar = None
         if cfg.progress:
             from tqdm import tqdm
@@ -431,14 +442,18 @@ class Simulation:
                 tally = DayTally(day=day.isoformat(), broken=broken)
                 rows: list[TruthRow] = []
                 for i, s in enumerate(sessions):
-                    rows.extend(self.run_session(service, s, i, day, tally))
+                    if self.shard is None or shard_of(s.user_id, self.shard[1]) == self.shard[0]:
+                        rows.extend(self.run_session(service, s, i, day, tally))
                 by_day: dict[str, list[TruthRow]] = {}
                 for row in rows:
                     by_day.setdefault(row.day, []).append(row)
                 write_truth(self.out, day, by_day.get(day.isoformat(), []))
+                written.add(day.isoformat())
                 for other, extra in by_day.items():   # a turn just before midnight of the day before
                     if other != day.isoformat():
-                        write_truth(self.out, other, extra)
+                        earlier = read_truth(self.out, other) if other in written else []
+                        write_truth(self.out, other, earlier + extra)
+                        written.add(other)
                 summary = tally.summary()
                 if cfg.bulk:   # day D-1 is complete now (D's early greetings may fall before its midnight)
                     self._flush(day - timedelta(days=1))
@@ -457,14 +472,20 @@ class Simulation:
             if bar:
                 bar.close()
             self._close_service()
+        return self.finish(days)
+
+
+    def finish(self, days: list[dict[str, Any]]) -> SimResult:
+        """Write ``run.json`` for the simulated ``days`` (their summaries) and return the result."""
+        cfg = self.config
         manifest = {
             "scenario": cfg.scenario.__dict__, "seed": cfg.seed, "world": str(cfg.world),
             "world_manifest": {k: self.world.manifest.get(k) for k in ("size", "seed", "formula_version")},
             "start": cfg.start.isoformat(), "days": cfg.days, "per_day": cfg.per_day,
             "transport": (f"http:{cfg.url}" if cfg.url else "bulk-core-in-process" if cfg.bulk
                           else "lambda-handler-in-process"),
-            "bulk_written": self.bulk_written if cfg.bulk else None,
-            "handler": None if cfg.url else str(API_HANDLER), "requests": self.requests,
+            "bulk_written": self.bulk_written if cfg.bulk else None, "workers": cfg.workers,
+            "handler": None if cfg.url or cfg.bulk else str(API_HANDLER), "requests": self.requests,
             "handler_invocations": self.handler_invocations,
             "runtimes": self.runtimes, "chitchat_source": self.chitchat.source,
             "reaction_model": {"sat_base": reactions.SAT_BASE, "sat_quality": reactions.SAT_QUALITY,
@@ -477,15 +498,23 @@ class Simulation:
         return SimResult(self.out, days, manifest)
 
 
+TALLY_KEYS = ("sessions", "turns", "errors", "food_turns", "shown_turns", "clicked_turns", "orders", "favorites",
+              "likes", "dislikes", "satisfaction_sum", "satisfaction_n", "feedback_events", "feedback_retries",
+              "expected_clicked_turns", "expected_orders", "expected_likes", "expected_dislikes",
+              "expected_satisfaction_sum", "expected_rated_satisfaction_sum", "expected_rated_n",
+              "p_pick_shown_sum", "p_pick_best_sum")
+
+
+def shard_of(user_id: str, n: int) -> int:
+    """The worker (0..n-1) that serves ``user_id``: a stable hash, so each person's sessions run
+    in order in one process (favourites are once per person and shop) whatever ``n`` is."""
+    return int.from_bytes(hashlib.blake2b(user_id.encode(), digest_size=8).digest(), "big") % n
+
+
 def totals(days: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ("sessions", "turns", "errors", "food_turns", "shown_turns", "clicked_turns", "orders", "favorites",
-            "likes", "dislikes", "satisfaction_sum", "satisfaction_n", "feedback_events", "feedback_retries",
-            "expected_clicked_turns", "expected_orders", "expected_likes", "expected_dislikes",
-            "expected_satisfaction_sum", "expected_rated_satisfaction_sum", "expected_rated_n",
-            "p_pick_shown_sum", "p_pick_best_sum")
     t = DayTally(day="all")
     for d in days:
-        for k in keys:
+        for k in TALLY_KEYS:
             setattr(t, k, getattr(t, k) + d[k])
     out = t.summary()
     out.pop("day")
