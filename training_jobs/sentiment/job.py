@@ -38,6 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=2, help="epochs (the best on the held-out tenth is kept)")
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--dev-fraction", type=float, default=0.1,
+                        help="share of NSMC train held out to pick the epoch (0: train on all, keep the last epoch)")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = all cores)")
     parser.add_argument("--seed", type=int, default=13)
 
@@ -69,7 +71,9 @@ def main(args: argparse.Namespace) -> int:
 
     shuffled = list(train)
     random.Random(args.seed).shuffle(shuffled)
-    n_dev = max(len(shuffled) // 10, 1)
+    if not 0.0 <= args.dev_fraction < 0.5:
+        return _fail("--dev-fraction must be in [0, 0.5)")
+    n_dev = int(len(shuffled) * args.dev_fraction)
     dev, fit_on = shuffled[:n_dev], shuffled[n_dev:]
 
     def log(entry: dict) -> None:

@@ -94,7 +94,7 @@ def fit(examples: list[Example], dev: list[Example], buckets: int, dim: int, epo
         history.append({"epoch": epoch, "train_loss": round(total / len(order), 5), "dev_accuracy": acc})
         if log:
             log(history[-1])
-        if best is None or (acc is not None and acc > best[0]):
+        if best is None or acc is None or acc > best[0]:  # no dev set: the last epoch
             best = (acc if acc is not None else 0.0, w)
     assert best is not None
     return best[1], history
