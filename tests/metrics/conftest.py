@@ -39,3 +39,26 @@ def small_sentiment() -> Path:
     from tests.sentiment.conftest import small_model_dir
 
     return small_model_dir()
+
+
+@pytest.fixture(scope="session")
+def metrics_ranker(metrics_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A quick-trained tiny ranker: the served model the incident breaks and the ab control arm."""
+    from training_jobs.ranker.job import run
+
+    out = tmp_path_factory.mktemp("metrics-ranker") / "ranker"
+    run(metrics_world, out, epochs=2, quick=True, progress=False, baselines=False)
+    return out
+
+
+def run_days(days: list[str], sentiment_dir: Path, world: Path, **params: str) -> list[dict[str, Any]]:
+    """The daily-metrics job for each day in order (each day reads the stored days before it)."""
+    from nabiyam.infra.scheduled import run_scheduled_job
+
+    out = []
+    for day in days:
+        result = run_scheduled_job("daily_metrics", {"date": day, "sentiment_dir": str(sentiment_dir),
+                                                     "catalogue": str(world), **params})
+        assert result["status"] == "ok", result
+        out.append(result["result"])
+    return out
