@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=2, help="epochs (the best on the held-out tenth is kept)")
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--dev-fraction", type=float, default=0.1,
+    parser.add_argument("--dev-fraction", type=float, default=0.0,
                         help="share of NSMC train held out to pick the epoch (0: train on all, keep the last epoch)")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = all cores)")
     parser.add_argument("--seed", type=int, default=13)
