@@ -1,7 +1,8 @@
 """The learning loop end to end on the tiny world, against the truth.
 
-Two weeks of simulated traffic go through the real Lambda handler (served by the funnel blend),
-the export job writes the lake. The "old production" is a ranker trained on the first three
+Two weeks of simulated traffic (served by the funnel blend) go through the API's core by the
+simulator's bulk path, which writes the lake the export job would (the same records as the
+Lambda handler path: tests/simulate/test_bulk.py). The "old production" is a ranker trained on the first three
 days with shuffled labels (a deliberately weak model). Then: the retrain trigger fires on the
 new window and records why → the pipeline trains from the lake → the candidate is evaluated on
 the held-out days (session bootstrap) and against the world's oracle → promoted → a running
@@ -90,8 +91,11 @@ def loop(local_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     generate("tiny", SEED, world)
     settings = get_settings().model_copy(update={"model_cache_dir": root / "cache", "artifacts_dir": root / "artifacts",
                                                  "state_dir": root / "state"})
+    # the bulk path: the API's core in process, records straight to the lake bucket — the same
+    # records as the Lambda handler + moto + export path (tests/simulate/test_bulk.py), at a
+    # fraction of the cost; the live serving below goes over real HTTP
     result = simulate(SimConfig(world=world, days=DAYS, start=START, out=root / "sim", per_day=PER_DAY, seed=SEED,
-                                ranker_dir=None), settings)
+                                ranker_dir=None, bulk=True), settings)
     return {"world": world, "root": root, "settings": settings, "sim": result}
 
 
