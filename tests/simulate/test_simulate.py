@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +213,7 @@ def test_ab_both_arms_serve_and_every_turn_logs_its_variant(local_stack: Any, si
                                                             tmp_path: Path) -> None:
     from nabiyam.simulate import Scenario
 
-    c = run_and_capture(local_stack, sim_world, tmp_path, date(2027, 3, 1), 1, 24, seed=6, ranker_dir=sim_ranker,
+    c = run_and_capture(local_stack, sim_world, tmp_path, date(2027, 8, 2), 1, 24, seed=6, ranker_dir=sim_ranker,
                         scenario=Scenario("ab", treatment_share=0.5))
     versions = c.manifest["runtimes"]["normal"]["versions"]
     expected = {t.conversation_id: t.variant_expected for t in c.truth}
@@ -248,7 +248,7 @@ def test_over_http_the_dev_clock_header_reaches_the_records(local_stack: Any, si
     rt = load_runtime(get_settings(), catalogue=sim_world, nlu_dir=None, ranker_dir=None)
     live = start_live_server(create_app(rt, get_settings()))
     try:
-        c = run_and_capture(local_stack, sim_world, tmp_path, date(2027, 5, 3), 1, 4, seed=8, url=live.base_url,
+        c = run_and_capture(local_stack, sim_world, tmp_path, date(2027, 9, 6), 1, 4, seed=8, url=live.base_url,
                             scenario=Scenario("steady"))
     finally:
         stop_live_server(live)
@@ -264,8 +264,7 @@ def test_prod_never_honours_the_clock_header(local_stack: Any, sim_world: Path) 
     import httpx
 
     from nabiyam.api import create_app
-    from nabiyam.api.sim_clock import SimulatedClockMiddleware
-    from nabiyam.clock import SIM_TIME_HEADER
+    from nabiyam.clock import SIM_TIME_HEADER, SimulatedClockRefused, simulated
     from nabiyam.runtime import load_runtime
     from nabiyam.settings import Settings, get_settings
     from nabiyam.storage.conversations import ConversationStore
@@ -274,7 +273,6 @@ def test_prod_never_honours_the_clock_header(local_stack: Any, sim_world: Path) 
     prod = Settings(**{**get_settings().model_dump(), "stage": "prod", "auth_mode": "body"})
     rt = load_runtime(prod, catalogue=sim_world, nlu_dir=None, ranker_dir=None)
     app = create_app(rt, prod)
-    assert not any(m.cls is SimulatedClockMiddleware for m in app.user_middleware)
     live = start_live_server(app)
     try:
         with httpx.Client(base_url=live.base_url, timeout=30) as client:
@@ -286,18 +284,10 @@ def test_prod_never_honours_the_clock_header(local_stack: Any, sim_world: Path) 
     record = ConversationStore().get(resp.json()["conversation_id"])
     assert record is not None and not record.created_at.startswith("2027-06-01")   # the real clock, not the header
 
-    # and were the middleware ever installed in prod, it refuses instead of honouring the header
-    sent: list[dict] = []
-
-    async def app_never_called(scope: dict, receive: Any, send: Any) -> None:
-        raise AssertionError("the request must not reach the app")
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    scope = {"type": "http", "headers": [(SIM_TIME_HEADER.encode(), b"2027-06-01T12:00:00+09:00")]}
-    asyncio.run(SimulatedClockMiddleware(app_never_called, stage="prod")(scope, None, send))
-    assert sent[0]["status"] == 403
+    # and the clock itself refuses a simulated time in prod, whoever asks
+    with pytest.raises(SimulatedClockRefused):
+        with simulated(datetime(2027, 6, 1, 12, tzinfo=timezone(timedelta(hours=9))), stage="prod"):
+            pass
 
 
 # --------------------------------------------------------------------------------- CLI

@@ -13,7 +13,6 @@ from nabiyam.api.identity import AUTH_MODES
 from nabiyam.api.middleware import ApiMiddleware
 from nabiyam.api.routes import chat, feedback, health
 from nabiyam.api.schemas import at_window
-from nabiyam.api.sim_clock import SimulatedClockMiddleware
 from nabiyam.api.services import Services
 from nabiyam.runtime import Runtime, get_runtime
 from nabiyam.settings import Settings, get_settings
@@ -85,8 +84,6 @@ def create_app(runtime: Runtime | Callable[[], Runtime] | None = None, settings:
     app.include_router(health.router)
     errors.install(app)
     app.add_middleware(ApiMiddleware, settings=settings)
-    if settings.stage != "prod":  # dev/test only: the traffic simulator's clock header; prod never reads it
-        app.add_middleware(SimulatedClockMiddleware, stage=settings.stage)
 
     generate = app.openapi
     cached: dict[str, Any] = {}
