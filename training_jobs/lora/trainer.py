@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import shutil
 import tempfile
@@ -27,6 +26,7 @@ from typing import Any
 
 import torch
 
+from training_jobs.artifacts import swap_in
 from training_jobs.lora import lm
 from training_jobs.lora.metrics import nlu_metrics, rewrite_metrics
 from training_jobs.lora.nlu_pairs import nlu_pairs
@@ -202,12 +202,7 @@ def _run(opts: JobOptions, out: Path) -> dict[str, Any]:
                     "files": {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
                     "software": {"torch": torch.__version__, "python": platform.python_version()}}
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        old = out.with_name(out.name + ".old")
-        if out.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return metrics

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import platform
 import random
 import shutil
@@ -28,6 +27,7 @@ from nabiyam.nlu.onnx_model import LABELS_FILE, MANIFEST_FILE, METRICS_FILE, MOD
 from nabiyam.nlu.rules import parse_rules
 from nabiyam.nlu.service import NluService
 from nabiyam.nlu.text import prepare
+from training_jobs.artifacts import swap_in
 from training_jobs.nlu.data import bio_tags, generate
 from training_jobs.nlu.evaluate import evaluate, load_jsonl
 from training_jobs.nlu.model import NluNet
@@ -270,12 +270,7 @@ def train_and_export(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                     "metrics": {"test": {k: metrics["test"][k] for k in ("intent_accuracy", "slot_span_f1",
                                                                           "filter_exact_match", "budget_exact_match")}}}
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        old = out.with_name(out.name + ".old")
-        if out.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return metrics
