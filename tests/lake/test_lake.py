@@ -21,6 +21,7 @@ from nabiyam.storage.feedback import FeedbackRecord
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = "2026-11-02"
+EXPORT_DAY = "2025-12-01"   # the export test's day on the worker's shared moto stack: no other test writes it
 
 
 def conversation(i: int, day: str = DAY, hour: int = 12) -> ConversationRecord:
@@ -105,23 +106,25 @@ def test_export_logs_job_twice_gives_identical_partitions(clean_stack: Any, caps
 
     convs, fbs = ConversationStore(), FeedbackStore()
     for i in range(5):
-        convs.put(conversation(i))
-        assert fbs.put_if_absent(feedback(i))
-    assert not fbs.put_if_absent(feedback(0))          # a retried event is one item, so one row
-    convs.put(conversation(99, day="2026-11-03", hour=0))   # the next Korean day stays out
+        convs.put(conversation(i, day=EXPORT_DAY))
+        assert fbs.put_if_absent(feedback(i, day=EXPORT_DAY))
+    assert not fbs.put_if_absent(feedback(0, day=EXPORT_DAY))          # a retried event is one item, so one row
+    convs.put(conversation(99, day="2025-12-02", hour=0))   # the next Korean day stays out
 
     store = S3LakeStore()
     snapshots = []
     for _ in range(2):
-        assert main(["jobs", "export-logs", "--date", DAY]) == 0
+        assert main(["jobs", "export-logs", "--date", EXPORT_DAY]) == 0
         result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["result"]
         assert result["conversations"]["rows"] == 5 and result["feedback"]["rows"] == 5
-        snapshots.append({k: store.get(k) for k in store.list(f"{LAKE_PREFIX}/")})
+        keys = [k for kind in ("conversations", "feedback")
+                for k in store.list(f"{LAKE_PREFIX}/{kind}/dt={EXPORT_DAY}/")]
+        snapshots.append({k: store.get(k) for k in keys})
     assert snapshots[0] == snapshots[1] and len(snapshots[0]) == 2
-    rows = read_day("conversations", DAY)
+    rows = read_day("conversations", EXPORT_DAY)
     assert [r.conversation_id for r in rows] == [f"c{i:04d}" for i in range(5)]
-    assert all(isinstance(r, ConversationRow) and r.day == DAY for r in rows)
-    assert sorted(r.event_id for r in read_day("feedback", DAY)) == [f"e{i:04d}" for i in range(5)]
+    assert all(isinstance(r, ConversationRow) and r.day == EXPORT_DAY for r in rows)
+    assert sorted(r.event_id for r in read_day("feedback", EXPORT_DAY)) == [f"e{i:04d}" for i in range(5)]
 
 
 def test_the_scheduled_slot_exports_the_korean_day_that_just_ended() -> None:
