@@ -52,11 +52,14 @@ def test_learnable_recovers_the_hidden_shop_character(busy_world: Path) -> None:
     its character term correlates with the true one (rotation-free: tastes × character), and
     the bound sits between the population and the oracle, close to `personal_map` (which is
     given the true character). Tolerances: measured 0.54 correlation and AUCs population
-    0.850 < learnable 0.900 < personal_map 0.906 < oracle 0.920 on this world; an ALS that
+    0.850 < learnable 0.899 < personal_map 0.906 < oracle 0.920 on this world; an ALS that
     learns nothing about the character gives a correlation near 0 and loses the character's
     share of the oracle (0.920 → 0.903 with the character zeroed)."""
     b = learnability_bound(busy_world)
     assert b["learnable"]["character_term_corr"] > 0.3
+    # the favourite chains are estimated too (posterior probability per person and chain):
+    # better than chance (measured 0.61 here, 0.64 on small); a step that learnt nothing gives 0.5
+    assert b["learnable"]["favourite_auc"] > 0.55
     assert b["population"]["auc"] + 0.008 < b["learnable"]["auc"] < b["oracle"]["auc"]
     assert b["learnable"]["auc"] > b["personal_map"]["auc"] - 0.015
 

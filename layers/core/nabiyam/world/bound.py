@@ -14,9 +14,9 @@ taken five ways:
   spice — and the taste per character axis); the shops' hidden character stays true;
 - ``learnable`` (**the bound**): the personal parameters *and* the shops' hidden character
   estimated from the training period together, by alternating MAP (a collaborative
-  factorisation with the true formula around it, see below). Favourite chains stay true
-  (binary, one-hot over the brands), so this is a slightly generous reference for any model
-  trained on the same sessions;
+  factorisation with the true formula around it, see below), and each person's favourite
+  chains too (binary per brand: the posterior probability that a brand is a favourite, from
+  the same choices under the population's rate; see ``_favourite_step``);
 - ``population``: the personal parameters at the age group's mean (shop character true).
 
 ``oracle_without`` says where the oracle's lead comes from: its AUC with one parameter group
@@ -35,7 +35,12 @@ linear in each shop's character c_s (the term is w·taste_u·c_s). So:
    CHAIN_SHOP_CHARACTER_SD²), a brand ~ N(0, BRAND_CHARACTER_SD²) (closed-form update given
    its shops), an independent ~ N(0, INDEPENDENT_CHARACTER_SD²).
 
-The two steps alternate (`ALS_ROUNDS`), starting from tastes drawn around the prior mean
+3. *favourite step*: for each person and each brand they were shown, the posterior
+   probability that the brand is one of their favourites (prior: the population's share of
+   favourite (person, brand) pairs; likelihood: their sessions with the +w·[favourite] term
+   on or off, everything else at the current estimate); the utility uses w·P(favourite).
+
+The steps alternate (`ALS_ROUNDS`), starting from tastes drawn around the prior mean
 (from zero the style axis would sit on a saddle point). The distance from ``learnable`` to
 ``oracle`` is what no model can recover from these sessions.
 """
@@ -279,24 +284,80 @@ def _brand_means(c: np.ndarray, brand: np.ndarray, n_brands: int) -> np.ndarray:
     return total * prec_shop / (count * prec_shop + prec_brand)[:, None]
 
 
+def _favourite_rows(oracle: Oracle, p: _Pairs, fav: np.ndarray) -> np.ndarray:
+    """w·fav[user, brand] per row of `p` (0 for independents); `fav` bool or P(favourite)."""
+    brand = oracle.shops.brand[p.shop]
+    out = np.zeros(len(p.shop))
+    has = brand >= 0
+    if fav.ndim == 2 and fav.shape[1]:
+        out[has] = fav[p.user[has], brand[has]]
+    return oracle.weights.favorite_brand * out
+
+
+def _favourite_step(oracle: Oracle, p: _Pairs, z: np.ndarray, fav: np.ndarray, prior: float) -> np.ndarray:
+    """Favourite step: P(brand b is a favourite of person u | their training sessions), one
+    brand at a time with everything else at the current estimate. `z` is each row's utility
+    with the current P(favourite) in it (-inf where infeasible). For each (session, brand)
+    pair the session's log-likelihood with the term fully on and fully off differs only
+    through that brand's rows, so Δ log-lik sums over the person's sessions in closed form."""
+    w = oracle.weights.favorite_brand
+    brand = oracle.shops.brand[p.shop]
+    ok = np.isfinite(z) & (brand >= 0)
+    n_s = int(p.session.max()) + 1
+    top = np.full(n_s, oracle.weights.no_choice)
+    np.maximum.at(top, p.session, np.where(np.isfinite(z), z, -np.inf))
+    e = np.where(np.isfinite(z), np.exp(z - top[p.session]), 0.0)
+    denom = np.bincount(p.session, weights=e, minlength=n_s) + np.exp(oracle.weights.no_choice - top)
+    rows = np.flatnonzero(ok)
+    cur = fav[p.user[rows], brand[rows]]
+    key = p.session[rows].astype(np.int64) * (int(brand.max()) + 1) + brand[rows]
+    pairs, inv = np.unique(key, return_inverse=True)
+    e_pair = np.bincount(inv, weights=e[rows], minlength=len(pairs))
+    cur_pair = np.zeros(len(pairs))
+    cur_pair[inv] = cur                                    # same person and brand within a pair
+    chosen_pair = np.bincount(inv, weights=p.chosen[rows].astype(float), minlength=len(pairs)) > 0
+    sess_pair = pairs // (int(brand.max()) + 1)
+    rest = denom[sess_pair] - e_pair
+    on = np.log(rest + e_pair * np.exp(w * (1.0 - cur_pair)))
+    off = np.log(rest + e_pair * np.exp(-w * cur_pair))
+    delta = -(on - off) + np.where(chosen_pair, w, 0.0)   # log P(choice | on) − log P(choice | off)
+    user_pair = np.zeros(len(pairs), dtype=np.intp)
+    user_pair[inv] = p.user[rows]
+    brand_pair = pairs % (int(brand.max()) + 1)
+    total = np.zeros_like(fav, dtype=float)
+    np.add.at(total, (user_pair, brand_pair), delta)
+    seen = np.zeros(fav.shape, dtype=bool)
+    seen[user_pair, brand_pair] = True
+    log_odds = np.log(prior / (1.0 - prior)) + total
+    return np.where(seen, 1.0 / (1.0 + np.exp(-np.clip(log_odds, -50, 50))), prior)
+
+
 def _learnable(oracle: Oracle, p: _Pairs, base: np.ndarray, x: np.ndarray, truth: np.ndarray, mean: np.ndarray,
-               var: np.ndarray, rounds: int = ALS_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
-    """Alternating MAP of every personal parameter and every shop's character (see the module
-    docstring). Returns (θ estimate, character estimate)."""
+               var: np.ndarray, rounds: int = ALS_ROUNDS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Alternating MAP of every personal parameter, every shop's character and each person's
+    favourite chains (see the module docstring). Returns (θ, character, P(favourite))."""
     n_taste = slice(N_PARAMS - N_AXES, N_PARAMS)
     rng = np.random.default_rng(0)
     theta = mean.copy()
     theta[:, n_taste] += np.sqrt(var[:, n_taste]) * rng.normal(0.0, 0.5, (len(theta), N_AXES))
     character = np.zeros((len(oracle.shops.ids), N_AXES))
     ok = np.isfinite(base)
+    true_fav = oracle.users.fav
+    prior = float(true_fav.mean()) if true_fav.size else 0.0
+    fav = np.full(true_fav.shape, prior)
+    base_nofav = np.where(ok, base - _favourite_rows(oracle, p, true_fav), -np.inf)  # the design had the true ones
     x = x.copy()
     for _ in range(rounds):
+        base = np.where(ok, base_nofav + _favourite_rows(oracle, p, fav), -np.inf)
         x[:, n_taste] = 0.0
         z_rest = np.where(ok, base + (x * theta[p.user]).sum(1), -np.inf)
         character = _shop_step(oracle, p, z_rest, theta[:, n_taste], character)
         x[:, n_taste] = _taste_columns(oracle, p, character)
         theta = _estimate_people(oracle, p, base, x, theta, mean, var, N_PARAMS, start=theta, steps=ALS_PERSON_STEPS)
-    return theta, character
+        if 0.0 < prior < 1.0:
+            z = np.where(ok, base_nofav + (x * theta[p.user]).sum(1) + _favourite_rows(oracle, p, fav), -np.inf)
+            fav = _favourite_step(oracle, p, z, fav, prior)
+    return theta, character, fav
 
 
 def _score(oracle: Oracle, theta: np.ndarray, p: _Pairs, users: Any = None, shops: Any = None) -> dict[str, float]:
@@ -336,13 +397,16 @@ def learnability_bound(world_dir: str | Path, val_fraction: float = 0.2, *, sess
     views: dict[str, tuple[np.ndarray, Any]] = {"oracle": (truth, None)}
     for name, n_est in (("affinity_map", N_CAT), ("personal_map", N_PARAMS)):
         views[name] = (_estimate_people(oracle, train, base, x, truth, mean, var, n_est), None)
-    theta, character = _learnable(oracle, train, base, x, truth, mean, var)
+    theta, character, fav = _learnable(oracle, train, base, x, truth, mean, var)
+    learnt_users = _with_params(oracle, theta)
+    learnt_users.fav = fav
     views["learnable"] = (theta, _with_character(oracle, character))
     views["population"] = (mean, None)
     out: dict[str, Any] = {"validation_from": val_start.isoformat(),
                            "train_choices_per_person": round(float(train.chosen.sum()) / max(len(truth), 1), 1)}
     for name, (theta, shops) in views.items():
-        out[name] = {**_score(oracle, theta, val, shops=shops),
+        users = learnt_users if name == "learnable" else None
+        out[name] = {**_score(oracle, theta, val, users=users, shops=shops),
                      "affinity_rmse": round(float(np.sqrt(((theta[:, :N_CAT] - truth[:, :N_CAT]) ** 2).mean())), 4)}
     # how well the shops' character was recovered: correlation of the character term over the
     # validation rows (estimated tastes × estimated character against the truth; rotation-free)
@@ -350,6 +414,15 @@ def learnability_bound(world_dir: str | Path, val_fraction: float = 0.2, *, sess
     true_term = (oracle.users.char_taste[val.user] * oracle.shops.character[val.shop]).sum(1)
     out["learnable"]["character_term_corr"] = (round(float(np.corrcoef(est_term, true_term)[0, 1]), 4)
                                                if true_term.std() > 0 and est_term.std() > 0 else 0.0)
+    # how well the favourite chains were recovered: AUC of P(favourite) against the truth over
+    # the (person, chain) pairs the training period showed (the others stay at the prior)
+    brand = oracle.shops.brand[train.shop]
+    has = brand >= 0
+    seen = np.zeros(oracle.users.fav.shape, dtype=bool)
+    seen[train.user[has], brand[has]] = True
+    truth_fav = oracle.users.fav[seen]
+    out["learnable"]["favourite_auc"] = (round(float(auc(fav[seen], truth_fav)), 4)
+                                         if 0 < truth_fav.sum() < len(truth_fav) else None)
     groups = {"category_affinity": slice(0, N_CAT),
               **{f: slice(N_CAT + j, N_CAT + j + 1) for j, f in enumerate(SENSITIVITIES)},
               "character_taste": slice(N_PARAMS - N_AXES, N_PARAMS)}

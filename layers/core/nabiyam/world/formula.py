@@ -185,7 +185,7 @@ class UserArrays:
     dist_sens: np.ndarray      # utility per km
     tod_strength: np.ndarray
     good_aff: np.ndarray
-    fav: np.ndarray            # bool [n, n_brands]
+    fav: np.ndarray            # bool [n, n_brands] (a reference may pass P(favourite) as floats)
     char_taste: np.ndarray | None = None  # [n, len(CHARACTER_AXES)]; None: all zero (no character)
 
     def __post_init__(self) -> None:
@@ -243,7 +243,7 @@ def utility(w: Weights, users: UserArrays, shops: ShopArrays, u: np.ndarray, s: 
     mean_aff = np.where(affordable, prices, 0.0).sum(1) / np.maximum(n_aff, 1)
     km = distance_km(ctx.lat, ctx.lon, shops.lat[s], shops.lon[s])
     brand = shops.brand[s]
-    fav = np.zeros(len(s), dtype=bool)
+    fav = np.zeros(len(s))
     has_brand = brand >= 0
     if users.fav.shape[1]:
         fav[has_brand] = users.fav[u[has_brand], brand[has_brand]]
