@@ -159,17 +159,21 @@ class Simulation:
             self._catalogue = CatalogueIndex.from_world_dir(self.world.path)
         return self._catalogue
 
-    def _served_ranker_dir(self) -> Path:
-        if self.config.ranker_dir is not DISCOVER:
-            if self.config.ranker_dir is None:
-                raise SimulationError("this incident needs a served ranker, but the ranker is off (--ranker none)")
-            return Path(self.config.ranker_dir)
-        source = self.runtimes.get("normal", {}).get("sources", {}).get("ranker", "none")
+    def _served_dir(self, model: str, configured: Any, flag: str) -> Path:
+        """The directory of the ``model`` (``ranker`` | ``nlu``) the normal service loads (an incident breaks a copy)."""
+        if configured is not DISCOVER:
+            if configured is None:
+                raise SimulationError(f"this incident needs a served {model}, but the {model} is off ({flag} none)")
+            return Path(configured)
+        source = self.runtimes.get("normal", {}).get("sources", {}).get(model, "none")
         kind, _, path = source.partition(":")
         if kind not in ("registry", "local", "explicit") or not path:
-            raise SimulationError(f"this incident needs a served ranker; the stack serves none ({source}). "
-                                  f"Train and publish one (`make run`) or pass --ranker DIR")
+            raise SimulationError(f"this incident needs a served {model}; the stack serves none ({source}). "
+                                  f"Train and publish one (`make run`) or pass {flag} DIR")
         return Path(path)
+
+    def _served_ranker_dir(self) -> Path:
+        return self._served_dir("ranker", self.config.ranker_dir, "--ranker")
 
     def _broken_ranker(self) -> Path:
         """A copy of the served ranker artifact whose ONNX file is corrupt (what a bad deploy ships)."""
@@ -211,6 +215,53 @@ class Simulation:
         manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         return target
 
+    def _bad_nlu(self) -> Path:
+        """A bad NLU deploy that loads: the served NLU with its slot head collapsed to the majority
+        tag ``O`` (the slot projection's weights zero, its bias a one-hot on ``O`` — what a head
+        trained with its loss masked out, or exported before its weights were restored, looks
+        like), with a matching checksum and a new version, as a consistent-but-wrong publish has.
+
+        The intent head is untouched, so the model stays confident and answers (the rules
+        fallback, which would find the slots, is not taken): a child asking for 치킨 gets a
+        food recommendation with no category, food or budget filter from the message — the
+        dish asked for is ignored. What the service still enforces does not come from the
+        message (the hard filters: open, in reach, the meal card's budget from the context)."""
+        import hashlib
+
+        import numpy as np
+        import onnx  # dev/test only (the simulator never runs in the Lambda)
+        from onnx import numpy_helper
+
+        target = self.out / "incident-bad-nlu"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(self._served_dir("nlu", self.config.nlu_dir, "--nlu"), target)
+        model = onnx.load(str(target / "model.onnx"))
+        tags = json.loads((target / "labels.json").read_text(encoding="utf-8"))["tags"]
+        inits = {i.name: i for i in model.graph.initializer}
+        producers = {o: n for n in model.graph.node for o in n.output}
+        head = producers.get("slot_logits")
+        bias_name = next((x for x in (head.input if head else []) if x in inits), None)
+        projection = next((producers[x] for x in (head.input if head else []) if x in producers), None)
+        weight_name = next((x for x in (projection.input if projection else []) if x in inits), None)
+        if head is None or head.op_type != "Add" or bias_name is None or weight_name is None or "O" not in tags:
+            raise SimulationError("incident 'bad-nlu' expects the NLU graph's slot_logits to be MatMul + Add "
+                                  "(a linear slot head) and an 'O' tag in labels.json")
+        weight = numpy_helper.to_array(inits[weight_name])
+        bias = np.zeros(len(tags), dtype=numpy_helper.to_array(inits[bias_name]).dtype)
+        bias[tags.index("O")] = 1.0
+        inits[weight_name].CopyFrom(numpy_helper.from_array(np.zeros_like(weight), weight_name))
+        inits[bias_name].CopyFrom(numpy_helper.from_array(bias, bias_name))
+        data = model.SerializeToString()
+        (target / "model.onnx").write_bytes(data)
+        manifest_path = target / "manifest.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if "model.onnx" in manifest.get("files", {}):
+            manifest["files"]["model.onnx"] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        manifest["version"] = f"{manifest.get('version', 'nlu')}-slotless"  # the logs show which model served
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        return target
+
     def _load(self, broken: str | None) -> None:
         from nabiyam.runtime import load_runtime
 
@@ -219,11 +270,13 @@ class Simulation:
             self.service = HttpService(self.config.url)
             return
         scenario = self.config.scenario
-        if broken in ("ranker", "bad-ranker") and "normal" not in self.runtimes and self.config.ranker_dir is DISCOVER:
-            self._load(None)  # find out which ranker is served before breaking it
+        discovered = self.config.nlu_dir if broken == "bad-nlu" else self.config.ranker_dir
+        if (broken in ("ranker", "bad-ranker", "bad-nlu") and "normal" not in self.runtimes
+                and discovered is DISCOVER):
+            self._load(None)  # find out which model is served before breaking it
         ranker = (self._broken_ranker() if broken == "ranker" else self._bad_ranker() if broken == "bad-ranker"
                   else self.config.ranker_dir)
-        nlu = None if broken == "nlu" else self.config.nlu_dir
+        nlu = None if broken == "nlu" else self._bad_nlu() if broken == "bad-nlu" else self.config.nlu_dir
         treatment = None
         if scenario.name == "ab":
             treatment = self.config.treatment_dir

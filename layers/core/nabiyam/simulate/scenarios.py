@@ -6,9 +6,14 @@ growth     traffic rises day over day (``growth`` per day, compounding: 5 % → 
 incident   from ``incident_day`` on, the ranker artifact the containers load is corrupt, so the
            service falls back to the funnel blend (``incident="ranker"``); or the NLU model is
            missing and rules answer (``incident="nlu"``); or a bad deploy that still loads: the
-           served ranker with its final logit sign-flipped ranks worst first (``"bad-ranker"``).
+           served ranker with its final logit sign-flipped ranks worst first (``"bad-ranker"``);
+           or a bad NLU deploy that loads: the served NLU with its slot head collapsed to the
+           tag ``O``, so the intent is right but the asked category, food and budget words are
+           lost and the answer ignores what the child asked for (``"bad-nlu"``).
            The drop the alerts must catch (how big a fallback's drop is depends on how much
-           better the ranker is than the funnel blend: on the tiny test world, not at all)
+           better the ranker is than the funnel blend: on the tiny test world, not at all;
+           ``bad-ranker`` costs it ~10 % of P(pick); ``bad-nlu`` costs the most — the
+           world's utility gives +1.6 for the asked category and +2.2 for the asked food)
 ab         a treatment ranker on ``treatment_share`` of users (salted hash of ``user_id``,
            ``chat.variant``); the treatment is ``--treatment DIR`` (a ranker artifact) or, by
            default, the funnel-score blend as a deliberately different arm
@@ -20,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCENARIOS = ("steady", "growth", "incident", "ab")
-INCIDENTS = ("ranker", "nlu", "bad-ranker")
+INCIDENTS = ("ranker", "nlu", "bad-ranker", "bad-nlu")
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Scenario:
         return self.incident_day if self.incident_day is not None else days // 2
 
     def broken_on(self, day_index: int, days: int) -> str | None:
-        """What is broken on that day (``ranker`` | ``nlu`` | ``bad-ranker``), or None."""
+        """What is broken on that day (``ranker`` | ``nlu`` | ``bad-ranker`` | ``bad-nlu``), or None."""
         if self.name == "incident" and day_index >= self.first_incident_day(days):
             return self.incident
         return None
