@@ -290,3 +290,14 @@ def test_incident_alerts_once_on_the_right_day(incident_run: Run) -> None:
         assert abs(observed[0][0] - e.first_day) <= TOLERANCE_DAYS, (run.seed, e, observed)
     for kpi in ALERT_KPIS:   # the others too: one incident, at most one alert, never before it
         assert len(run.alerts(kpi)) <= 1, (run.seed, kpi, run.alerts(kpi))
+
+
+def test_bad_nlu_needs_a_served_nlu(metrics_world: Path, tmp_path: Path) -> None:
+    """Nothing to break when the service runs rules only: a readable error naming the flag."""
+    from nabiyam.simulate import Scenario, SimConfig, SimulationError, simulate
+
+    config = SimConfig(world=metrics_world, days=2, start=date(2032, 1, 1), out=tmp_path / "sim", per_day=2,
+                       scenario=Scenario("incident", incident_day=1, incident="bad-nlu"), bulk=True,
+                       lake=tmp_path / "lake", ranker_dir=None, nlu_dir=None)
+    with pytest.raises(SimulationError, match=r"needs a served nlu, but the nlu is off \(--nlu none\)"):
+        simulate(config)

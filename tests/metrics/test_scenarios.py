@@ -6,8 +6,9 @@
   truth file's expected CTR says, and an alert exists exactly when the rule holds (> 5 % drop,
   p < 0.001, enough volume, outside the cool-down). On the tiny world this incident costs only
   ~10 % of P(pick), so at test volume it is usually *not* significant — the alert-on-the-right-day
-  and several-seed steady checks run on hand-built days in test_trends.py (a significant
-  simulated incident needs thousands of turns a day: minutes of CPU per run);
+  and several-seed steady checks on 28 simulated days use the stronger ``bad-nlu`` incident at
+  500 sessions a day through the bulk path (test_alerts_28d.py), and on hand-built days in
+  test_trends.py;
 * ``ab`` (treatment = the funnel blend on half the users, control = the trained ranker): the
   measured CTR lift's 95 % interval covers the lift the truth file expects for the same turns
   (Σ P(any click) per arm / shown turns per arm), and the split passes the SRM check.
