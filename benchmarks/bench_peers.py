@@ -81,7 +81,7 @@ def run(quick: bool) -> dict[str, Any]:
         generate(size, 7, world)
         for seed in seeds:
             out = Path(tmp) / f"ranker-{seed}"
-            result = train(world, out, epochs=epochs, quick=quick, seed=seed, progress=False)
+            result = train(world, out, epochs=epochs, quick=quick, seed=seed, progress=False, deep_only=True)
             manifest = result["manifest"]
             bounds.append(manifest["learnability_bound"])
             val_csv, train_csv = out / "recommendation_val.csv", out / "recommendation_train.csv"

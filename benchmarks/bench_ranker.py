@@ -32,7 +32,7 @@ def run(quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         world = Path(tmp) / size
         generate(size, 7, world)
-        result = train(world, Path(tmp) / "ranker", epochs=epochs, quick=quick, progress=False)
+        result = train(world, Path(tmp) / "ranker", epochs=epochs, quick=quick, progress=False, deep_only=True)
         catalogue = CatalogueIndex.from_world_dir(world)
         rec = Recommender.load(result["out_dir"], catalogue)
         model = result["model"].cpu().eval()

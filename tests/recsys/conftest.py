@@ -30,4 +30,4 @@ def trained(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     from training_jobs.ranker.job import run
 
     out = tmp_path_factory.mktemp("recsys-artifacts") / "ranker"
-    return run(tiny_world, out, epochs=2, quick=True, progress=False)
+    return run(tiny_world, out, epochs=2, quick=True, progress=False, deep_only=True)

@@ -25,7 +25,10 @@ from training_jobs.ranker.data import (CONTEXT_ROWS, NEG_PER_POS, NO_CHOICE_ROWS
 from training_jobs.ranker.metrics import auc, choice_probability, ranking_metrics
 
 METRIC_KEYS = ("auc", "ndcg@5", "hitrate@5", "mrr", "coverage", "diversity")
-ENSEMBLE_MEMBERS = 3  # ranker (and wide-only) = mean logit of this many seeds; 1 with --quick
+# ranker (and wide-only) = mean logit of this many seeds; 1 with --quick. Two, not three, since
+# training on every shown shop (data.CONTEXT_ROWS) made a member ~1.7x slower: `make run`'s
+# training stays within 5 minutes on 2 CPU cores.
+ENSEMBLE_MEMBERS = 2
 
 
 def _ensemble(fits: list):
@@ -43,7 +46,10 @@ def _ensemble(fits: list):
 
 
 def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fraction: float = 0.2, seed: int = 0,
-        progress: bool = True, baselines: bool = True) -> dict:
+        progress: bool = True, baselines: bool = True, deep_only: bool = False) -> dict:
+    """Train the served ranker (and, with `baselines`, wide-only; with `deep_only`, the deep part
+    alone, a slow reference kept for the benchmarks) on `world_dir`, write the artifacts to
+    `out_dir` and return the metrics, the manifest and the fitted models."""
     import torch
 
     from training_jobs.ranker.export import export_onnx, parity
@@ -94,20 +100,27 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     sizes = vocab.sizes()
     patience = 1 if quick else 2
     members = 1 if quick else ENSEMBLE_MEMBERS
+    stage = {"features": round(feat_s, 1)}
+    t_stage = time.perf_counter()
     wd_fits = [fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed + j,
                    checkpoint=out_dir / "checkpoint.pt", progress=progress, label=f"ranker[{j}]")
                for j in range(members)]
     # stage 2 of the deep part: collaborative factors (hidden shop character × taste) on top
+    stage["wide_deep"] = round(time.perf_counter() - t_stage, 1)
     factor_fit = fit_factors([f.model for f in wd_fits], train, val, sizes, seed=seed, progress=progress)
+    stage["factors"] = round(factor_fit.seconds, 1)
+    t_stage = time.perf_counter()
     without_factors = _ensemble(wd_fits)
     fits = {"ranker": replace(without_factors, model=factor_fit.model),
             "ranker_without_factors": without_factors}
     if baselines:  # wide-only gets the same seed ensemble, so the comparison stays like for like
         fits["wide_only"] = _ensemble([fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed + j,
                                            use_deep=False, lr=1e-2, progress=progress, label=f"wide_only[{j}]",
-                                           oov_rate=0.0) for j in range(members)])
+                                           oov_rate=0.0, batch_size=512) for j in range(members)])
+    if deep_only:
         fits["deep_only"] = fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed, use_wide=False,
                                 progress=progress, label="deep_only")
+    stage["baselines"] = round(time.perf_counter() - t_stage, 1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     pointwise = {name: predict(f.model.to(device), val, device) for name, f in fits.items()}
     for f in fits.values():
@@ -140,11 +153,13 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
     # What a learnt model can reach on this world (generated worlds only: needs the hidden truth)
     reference = None
+    t_stage = time.perf_counter()
     if (Path(world_dir) / PREFERENCES_FILE).is_file():
         from nabiyam.world.bound import learnability_bound
 
         reference = learnability_bound(world_dir, val_fraction, sessions=data.sessions,
                                        shown={k: [sid for sid, _ in v] for k, v in data.impressions.items()})
+    stage["learnability_bound"] = round(time.perf_counter() - t_stage, 1)
     world_manifest = {}
     if (Path(world_dir) / "world.json").is_file():
         world_manifest = json.loads((Path(world_dir) / "world.json").read_text(encoding="utf-8"))
@@ -172,6 +187,7 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
         "parity_max_abs_diff": diff,
         "device": str(device),
         "seconds": round(time.perf_counter() - started, 1),
+        "seconds_by_stage": stage,
         "metrics": {k: metrics["ranker"][k] for k in METRIC_KEYS},
         "learnability_bound": reference,
     }
