@@ -47,7 +47,8 @@ world: $(DATA_DIR)/world.json
 $(DATA_DIR)/world.json: $(WORLD_SOURCES)
 	$(BIN)/nabiyam world generate --size $(WORLD_SIZE) --seed $(WORLD_SEED) --out $(DATA_DIR)
 
-# Models retrain when their training or feature code changes (a stale ranker would fall back).
+# Models retrain when their training or feature code changes (a stale ranker would fall back). The ranker
+# trains without its baselines here (they are comparisons: `make bench BENCH_ARGS="--only peers"`), to stay in 5 minutes.
 NLU_SOURCES := $(shell find training_jobs/nlu layers/core/nabiyam/nlu -name '*.py' 2>/dev/null)
 RANKER_SOURCES := $(shell find training_jobs/ranker layers/core/nabiyam/recsys -name '*.py' 2>/dev/null)
 SENTIMENT_SOURCES := $(shell find training_jobs/sentiment layers/core/nabiyam/sentiment -name '*.py' 2>/dev/null) tests/sentiment/data/food_chat.jsonl
@@ -55,7 +56,7 @@ models: artifacts/nlu/model.onnx artifacts/ranker/model.onnx artifacts/sentiment
 artifacts/nlu/model.onnx: $(NLU_SOURCES)
 	$(BIN)/nabiyam train nlu --out artifacts/nlu
 artifacts/ranker/model.onnx: $(DATA_DIR)/world.json $(RANKER_SOURCES)
-	$(BIN)/nabiyam train ranker --world $(DATA_DIR) --out artifacts/ranker
+	$(BIN)/nabiyam train ranker --world $(DATA_DIR) --out artifacts/ranker --no-baselines
 # Sentiment: NSMC (../shared/data/nsmc, read in place) + generated neutral requests; a few CPU minutes.
 artifacts/sentiment/model.onnx: $(SENTIMENT_SOURCES)
 	$(BIN)/nabiyam train sentiment --out artifacts/sentiment
