@@ -66,20 +66,8 @@ def run_days(days: list[str], sentiment_dir: Path, world: Path, **params: str) -
 
 @pytest.fixture(scope="session")
 def metrics_nlu(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The NLU tests' small model (tests/nlu/test_model.py: same arguments, same directory and
-    file lock), so one run of the suite trains it once (~12 s) whichever test asks first."""
-    import fcntl
-    import os
+    """The NLU tests' small model (the same directory and file lock), so one run of the suite
+    trains it once (~12 s) whichever test asks first."""
+    from tests.nlu.test_model import session_nlu_model
 
-    from nabiyam.cli.main import main
-    from tests.nlu.test_model import TRAIN_ARGS
-
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the run's temp root, common to all workers
-    out = root / "nlu-session-model" / "nlu"
-    with open(root / "nlu-session-model.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (out / "manifest.json").exists():
-            assert main(["train", "nlu", "--out", str(out), *TRAIN_ARGS]) == 0
-    return out
+    return session_nlu_model(tmp_path_factory)

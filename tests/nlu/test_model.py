@@ -29,10 +29,10 @@ BLIND = REPO / "tests" / "data" / "nlu_handwritten_blind.jsonl"
 TRAIN_ARGS = ["--train-size", "5000", "--eval-size", "400", "--epochs", "3", "--threads", "1", "--no-progress"]
 
 
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Trained once per test run, shared by the xdist workers: the first one trains under a file
-    lock, the others wait and reuse it (xdist_group alone does not keep these tests together)."""
+def session_nlu_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small NLU model, trained once per test run and shared by the xdist workers (and by
+    any test directory that needs a served NLU): the first caller trains under a file lock, the
+    others wait and reuse it (xdist_group alone does not keep these tests together)."""
     from nabiyam.cli.main import main
 
     root = tmp_path_factory.getbasetemp()
@@ -44,6 +44,11 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not (out / "manifest.json").exists():
             assert main(["train", "nlu", "--out", str(out), *TRAIN_ARGS]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return session_nlu_model(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
