@@ -310,20 +310,21 @@ def _favourite_step(oracle: Oracle, p: _Pairs, z: np.ndarray, fav: np.ndarray, p
     denom = np.bincount(p.session, weights=e, minlength=n_s) + np.exp(oracle.weights.no_choice - top)
     rows = np.flatnonzero(ok)
     cur = fav[p.user[rows], brand[rows]]
-    key = p.session[rows].astype(np.int64) * (int(brand.max()) + 1) + brand[rows]
+    n_brands = int(brand.max()) + 1
+    key = p.session[rows].astype(np.int64) * n_brands + brand[rows]
     pairs, inv = np.unique(key, return_inverse=True)
     e_pair = np.bincount(inv, weights=e[rows], minlength=len(pairs))
     cur_pair = np.zeros(len(pairs))
     cur_pair[inv] = cur                                    # same person and brand within a pair
     chosen_pair = np.bincount(inv, weights=p.chosen[rows].astype(float), minlength=len(pairs)) > 0
-    sess_pair = pairs // (int(brand.max()) + 1)
+    sess_pair = pairs // n_brands
     rest = denom[sess_pair] - e_pair
     on = np.log(rest + e_pair * np.exp(w * (1.0 - cur_pair)))
     off = np.log(rest + e_pair * np.exp(-w * cur_pair))
     delta = -(on - off) + np.where(chosen_pair, w, 0.0)   # log P(choice | on) − log P(choice | off)
     user_pair = np.zeros(len(pairs), dtype=np.intp)
     user_pair[inv] = p.user[rows]
-    brand_pair = pairs % (int(brand.max()) + 1)
+    brand_pair = pairs % n_brands
     total = np.zeros_like(fav, dtype=float)
     np.add.at(total, (user_pair, brand_pair), delta)
     seen = np.zeros(fav.shape, dtype=bool)
