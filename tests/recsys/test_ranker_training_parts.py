@@ -170,3 +170,95 @@ def test_factors_export_to_onnx_and_give_unknown_ids_nothing(tmp_path) -> None:
     assert float(out.abs().max()) == 0.0  # unknown user, or unknown shop without a brand: no term
     with torch.no_grad():
         assert float(factors(torch.tensor([3]), torch.tensor([4]), torch.tensor([0])).abs()) > 0.0
+
+
+def _session_rows(n_sessions: int, width: int, sizes: dict[str, int], seed: int) -> tuple[dict, np.ndarray]:
+    """Rows grouped by session (each session's rows share one query, as the examples do) and
+    the (G, W) group matrix the trainer batches by, −1 padded."""
+    from nabiyam.recsys.features import NUM_DIM, WIDE_DIM
+    from nabiyam.recsys.text import QUERY_BUCKETS
+
+    g = np.random.default_rng(seed)
+    per = g.integers(1, width + 1, n_sessions)
+    n = int(per.sum())
+    session = np.repeat(np.arange(n_sessions), per)
+    queries = g.integers(0, QUERY_BUCKETS + 1, (n_sessions, 12))
+    queries[:, 8:] = 0  # padding, as short requests have
+    rows = {"wide": g.random((n, WIDE_DIM), dtype=np.float32), "numerical": g.random((n, NUM_DIM), dtype=np.float32),
+            "user_id": g.integers(0, sizes["users"], n), "shop_id": g.integers(0, sizes["shops"], n),
+            "brand_id": g.integers(0, sizes["brands"], n), "category_id": g.integers(0, sizes["categories"], n),
+            "query_ids": queries[session], "label": np.zeros(n, np.float32), "session": session}
+    from training_jobs.ranker.trainer import _groups
+
+    return rows, _groups(rows)
+
+
+def test_query_embedded_once_per_session_gives_the_same_logits_and_gradients() -> None:
+    """The trainer embeds a session's request once and indexes it per row (`query_index`);
+    logits and the n-gram table's gradient must equal the per-row computation, and a batch
+    whose groups do not share a query is detected (the trainer then embeds per row)."""
+    import torch
+
+    from nabiyam.recsys.features import INPUT_NAMES
+    from training_jobs.ranker.model import WideDeep
+    from training_jobs.ranker.trainer import _query_per_group
+
+    sizes = {"users": 30, "shops": 20, "brands": 4, "categories": 11}
+    rows, groups = _session_rows(40, 7, sizes, seed=5)
+    assert _query_per_group(rows["query_ids"], groups)
+    torch.manual_seed(0)
+    model = WideDeep(sizes, dropout=0.0).train()
+    with torch.no_grad():
+        model.query.weight[1:].normal_(0, 1.0)
+    block = torch.as_tensor(groups)
+    valid = block >= 0
+    idx = block[valid]
+    t = {k: torch.as_tensor(rows[k]) for k in INPUT_NAMES}
+    per_row = [t[k][idx] for k in INPUT_NAMES]
+    once = per_row[:-1] + [t["query_ids"][block[:, 0]]]
+    query_index = torch.arange(len(block)).unsqueeze(1).expand_as(block)[valid]
+    assert len(once[-1]) < len(per_row[-1]) / 2  # the point: far fewer query rows
+
+    def logits_and_grad(inputs, **kw):
+        model.zero_grad()
+        z = model.logits(*inputs, **kw)
+        (z * torch.linspace(-1, 1, len(z))).sum().backward()
+        return z.detach(), model.query.weight.grad.to_dense()
+
+    z_row, g_row = logits_and_grad(per_row)
+    z_once, g_once = logits_and_grad(once, query_index=query_index)
+    torch.testing.assert_close(z_once, z_row, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(g_once, g_row, rtol=1e-4, atol=1e-6)
+    assert float(g_row.abs().sum()) > 0.0
+
+    mixed = rows["query_ids"].copy()
+    mixed[groups[0, 1]] = (mixed[groups[0, 1]] + 1) % 50  # one shown shop with another query
+    assert groups[0, 1] >= 0 and not _query_per_group(mixed, groups)
+
+
+def test_dropout_drops_at_its_rate_keeps_the_mean_and_leaves_the_exported_graph(tmp_path) -> None:
+    """`model.Dropout` (drawn with rand_like, faster than torch's CPU bernoulli_) behaves as
+    inverted dropout: share of zeros p (200k draws, sd 0.0011, tolerance 0.01), survivors
+    scaled by 1/(1−p); identity in eval mode, so the ONNX graph has no random or dropout node."""
+    import onnx
+    import torch
+
+    from training_jobs.ranker.export import export_onnx, parity
+    from training_jobs.ranker.model import Dropout, WideDeep
+
+    x = torch.ones(200_000)
+    torch.manual_seed(1)
+    y = Dropout(0.4).train()(x)
+    assert abs(float((y == 0).float().mean()) - 0.4) < 0.01
+    torch.testing.assert_close(y[y != 0], torch.full_like(y[y != 0], 1 / 0.6))
+    assert torch.equal(Dropout(0.4).eval()(x), x) and torch.equal(Dropout(0.0).train()(x), x)
+    with pytest.raises(ValueError):
+        Dropout(1.0)
+
+    sizes = {"users": 30, "shops": 20, "brands": 4, "categories": 11}
+    rows, _ = _session_rows(10, 5, sizes, seed=6)
+    model = WideDeep(sizes, dropout=0.4).eval()
+    path = export_onnx(model, rows, tmp_path / "dropout.onnx")
+    ops = {node.op_type for node in onnx.load(str(path)).graph.node}
+    assert not ops & {"Dropout", "RandomUniform", "RandomUniformLike", "Bernoulli"}, ops
+    assert parity(model, path, rows) <= 1e-5

@@ -25,9 +25,9 @@ from training_jobs.ranker.data import (CONTEXT_ROWS, NEG_PER_POS, NO_CHOICE_ROWS
 from training_jobs.ranker.metrics import auc, choice_probability, ranking_metrics
 
 METRIC_KEYS = ("auc", "ndcg@5", "hitrate@5", "mrr", "coverage", "diversity")
-# ranker (and wide-only) = mean logit of this many seeds; 1 with --quick. Two, not three, since
-# training on every shown shop (data.CONTEXT_ROWS) made a member ~1.7x slower: `make run`'s
-# training stays within 5 minutes on 2 CPU cores.
+# ranker (and wide-only) = mean logit of this many seeds; 1 with --quick. Two, not three: a member
+# is ~65 s on 2 CPU cores (small world, every shown shop in the loss, data.CONTEXT_ROWS), and
+# `make run`'s whole ranker training stays within 5 minutes (measured 239 s; docs/world.md).
 ENSEMBLE_MEMBERS = 2
 
 
@@ -87,12 +87,12 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     train_ex = build_examples(data, cat, train_s, 0, store_for, train_collab, vocab, NEG_PER_POS, rng, progress,
                               no_choice_rows=NO_CHOICE_ROWS, context_rows=CONTEXT_ROWS)
     val_ex = build_examples(data, cat, val_s, len(train_s), store_for, train_collab, vocab, None, rng, progress)
-    feat_s = time.perf_counter() - t_feat
     train, val = train_ex.arrays(), val_ex.arrays()
     if train["label"].sum() == 0 or val["label"].sum() == 0:
         raise ValueError(f"{world_dir}: no chosen shops in the training or validation period")
     write_seed_csv(out_dir / "recommendation_train.csv", train_ex)
     write_seed_csv(out_dir / "recommendation_val.csv", val_ex)
+    feat_s = time.perf_counter() - t_feat  # examples and their seed CSVs
     log(f"examples: train {len(train['label'])} rows ({int(train['label'].sum())} positive), "
         f"validation {len(val['label'])} rows in {len(set(val['session'].tolist()))} sessions "
         f"(features {feat_s:.1f}s)")
@@ -121,6 +121,7 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
         fits["deep_only"] = fit(train, val, sizes, epochs=epochs, patience=patience, seed=seed, use_wide=False,
                                 progress=progress, label="deep_only")
     stage["baselines"] = round(time.perf_counter() - t_stage, 1)
+    t_stage = time.perf_counter()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     pointwise = {name: predict(f.model.to(device), val, device) for name, f in fits.items()}
     for f in fits.values():
@@ -151,6 +152,7 @@ def run(world_dir: Path, out_dir: Path, *, epochs: int, quick: bool, val_fractio
     digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()[:12]
     version = f"ranker-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{digest}"
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    stage["evaluation_export"] = round(time.perf_counter() - t_stage, 1)  # scoring, ONNX + parity, serving files
     # What a learnt model can reach on this world (generated worlds only: needs the hidden truth)
     reference = None
     t_stage = time.perf_counter()

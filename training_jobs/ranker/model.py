@@ -23,6 +23,27 @@ EMB = {"user": 64, "shop": 64, "brand": 16, "category": 16, "query": 128}
 PERSON_COEF_COLS = (2, 7, 30, 31, 32)
 
 
+class Dropout(nn.Module):
+    """Inverted dropout drawn with `rand_like`: the same as `nn.Dropout`, but torch's CPU
+    `bernoulli_` behind it took a quarter of a training step (4.8 ms against 1.3 ms for a
+    2048 × 256 mask, measured). Identity in eval mode, so the exported graph has no trace of it.
+
+    >>> Dropout(0.4).eval()(torch.ones(2)).tolist()
+    [1.0, 1.0]
+    """
+
+    def __init__(self, p: float):
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {p}")
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        return x * (torch.rand_like(x) >= self.p).to(x.dtype) * (1.0 / (1.0 - self.p))
+
+
 class WideDeep(nn.Module):
     def __init__(self, sizes: dict[str, int], hidden: tuple[int, ...] = (256, 128, 64), dropout: float = 0.1,
                  use_wide: bool = True, use_deep: bool = True, person_coefs: bool = True):
@@ -53,13 +74,18 @@ class WideDeep(nn.Module):
         layers: list[nn.Module] = []
         width = sum(EMB.values()) + NUM_DIM + (WIDE_DIM if self.deep_sees_wide else 0)
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, h), nn.ReLU(), Dropout(dropout)]
             width = h
         layers.append(nn.Linear(width, 1))
         self.deep = nn.Sequential(*layers)
 
     def logits(self, wide: torch.Tensor, numerical: torch.Tensor, user_id: torch.Tensor, shop_id: torch.Tensor,
-               brand_id: torch.Tensor, category_id: torch.Tensor, query_ids: torch.Tensor) -> torch.Tensor:
+               brand_id: torch.Tensor, category_id: torch.Tensor, query_ids: torch.Tensor,
+               query_index: torch.Tensor | None = None) -> torch.Tensor:
+        """Logit per row. With `query_index` (training), `query_ids` holds each distinct query
+        once and row r uses query `query_index[r]`: a session's rows share its request, so the
+        trainer embeds it once per session, not once per shown shop (and the sparse gradient
+        of the n-gram table shrinks as much). The ONNX graph has no `query_index`."""
         out = torch.zeros(wide.shape[0], device=wide.device, dtype=wide.dtype)
         if self.use_wide:
             out = out + self.wide(wide).squeeze(-1)
@@ -68,6 +94,8 @@ class WideDeep(nn.Module):
             # over the real n-grams: no [batch, QUERY_LEN, 128] mask product (half a step's CPU)
             count = (query_ids > 0).sum(1, keepdim=True).to(wide.dtype).clamp(min=1.0)
             q = self.query(query_ids).sum(1) / count
+            if query_index is not None:
+                q = q[query_index]
             parts = [self.user(user_id), self.shop(shop_id), self.brand(brand_id), self.category(category_id), q, numerical]
             x = torch.cat(parts + [wide] if self.deep_sees_wide else parts, dim=-1)
             out = out + self.deep(x).squeeze(-1)

@@ -50,6 +50,19 @@ def _groups(train: dict[str, np.ndarray]) -> np.ndarray:
     return out
 
 
+def _query_per_group(query_ids: np.ndarray, groups: np.ndarray) -> bool:
+    """Whether every group's rows carry the same query (the rows of one session do: it is
+    their request), so the trainer may embed it once per group."""
+    if len(groups) == 0:
+        return False
+    first = query_ids[groups[:, 0]]
+    for j in range(1, groups.shape[1]):
+        has = groups[:, j] >= 0
+        if not (query_ids[groups[has, j]] == first[has]).all():
+            return False
+    return True
+
+
 def _early_stopping_rows(val: dict[str, np.ndarray], max_rows: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Whole validation sessions, sampled down to about `max_rows` rows: early stopping needs
     a stable AUC, not every row, and scoring 200k rows per epoch dominates CPU training."""
@@ -122,6 +135,8 @@ def fit(
     n = len(y)
     groups = torch.as_tensor(_groups(train)).to(device)  # (G, W) row indices, -1 padded
     per_group = max(1, batch_size // groups.shape[1])
+    shared_query = _query_per_group(train["query_ids"], groups.cpu().numpy())
+    group_of = torch.arange(per_group, device=device).unsqueeze(1)  # a block's row → its group
     best, best_epoch, best_state, history = -1.0, 0, None, []
     seen, train_time, epoch = 0, 0.0, 0
     for epoch in range(1, epochs + 1):
@@ -138,14 +153,19 @@ def fit(
             block = gperm[a : a + per_group]
             valid = block >= 0
             idx = block[valid]
-            inputs = {k: t[k][idx] for k in TENSOR_KEYS}
+            inputs = {k: t[k][idx] for k in TENSOR_KEYS if k != "query_ids"}
+            if shared_query:  # one query per session (column 0 is always a real row)
+                inputs["query_ids"] = t["query_ids"][block[:, 0]]
+                query_index = group_of[: len(block)].expand_as(block)[valid]
+            else:
+                inputs["query_ids"], query_index = t["query_ids"][idx], None
             if oov_rate > 0:  # teach the shared out-of-vocabulary rows: unknown users/shops at serving
                 for key in ("user_id", "shop_id"):
                     drop = torch.rand(len(idx), device=device) < oov_rate
                     inputs[key] = torch.where(drop, torch.zeros_like(inputs[key]), inputs[key])
             for opt in opts:
                 opt.zero_grad()
-            z = model.logits(*(inputs[k] for k in TENSOR_KEYS))
+            z = model.logits(*(inputs[k] for k in TENSOR_KEYS), query_index=query_index)
             w_bce = in_bce[idx]
             loss = bce * (loss_fn(z, y[idx]) * w_bce).sum() / w_bce.sum().clamp(min=1.0)
             if listwise > 0:
