@@ -1,6 +1,8 @@
 """Recommender figures: ranker scoring of 100 candidates (onnxruntime vs the same model in
 torch, as a ratio), Layer-1 candidate generation, end-to-end `recommend`, training
-throughput on CPU, and ranking quality against the oracle and the baselines.
+throughput on CPU, one training step the trainer's way against the plain way (per-row query
+embedding and torch's dropout) side by side, and ranking quality against the oracle and the
+baselines.
 
 Quick: the tiny world, 4 epochs. Full: the small world (`make run`'s), 8 epochs max."""
 
@@ -14,6 +16,63 @@ from typing import Any
 from benchmarks.harness import ratio, row, timeit
 
 SECTION = "ranker"
+
+
+def _train_step_timings(arrays: dict, sizes: dict[str, int], repeats: int) -> list[dict[str, Any]]:
+    """Milliseconds per training step (forward, BCE, backward, Adam + SparseAdam) on the same
+    session-grouped rows, three ways in one process: the trainer's (a session's query
+    embedded once, `model.Dropout`), the query per row, and the query per row with
+    `nn.Dropout` (torch's bernoulli_) as well."""
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from nabiyam.recsys.features import INPUT_NAMES
+    from training_jobs.ranker.model import Dropout, WideDeep
+    from training_jobs.ranker.trainer import _groups
+
+    groups = torch.as_tensor(_groups(arrays))
+    per_group = max(1, 2048 // groups.shape[1])
+    t = {k: torch.as_tensor(arrays[k]) for k in INPUT_NAMES}
+    y = torch.as_tensor(arrays["label"]).float()
+    blocks = [groups[a : a + per_group] for a in range(0, min(len(groups), 64 * per_group), per_group)]
+
+    def stepper(once: bool, torch_dropout: bool):
+        torch.manual_seed(0)
+        model = WideDeep(sizes, dropout=0.4).train()
+        if torch_dropout:
+            for i, m in enumerate(model.deep):
+                if isinstance(m, Dropout):
+                    model.deep[i] = nn.Dropout(m.p)
+        dense = [p for name, p in model.named_parameters() if not name.startswith("query.")]
+        opts = [torch.optim.Adam(dense, lr=4e-3), torch.optim.SparseAdam([model.query.weight], lr=4e-3)]
+        loss_fn = nn.BCEWithLogitsLoss()
+        k = iter(range(10**9))
+
+        def step() -> None:
+            block = blocks[next(k) % len(blocks)]
+            valid = block >= 0
+            idx = block[valid]
+            inputs = [t[name][idx] for name in INPUT_NAMES[:-1]]
+            if once:
+                query = t["query_ids"][block[:, 0]]
+                index = torch.arange(len(block)).unsqueeze(1).expand_as(block)[valid]
+            else:
+                query, index = t["query_ids"][idx], None
+            for opt in opts:
+                opt.zero_grad()
+            loss_fn(model.logits(*inputs, query, query_index=index), y[idx]).backward()
+            for opt in opts:
+                opt.step()
+
+        return step
+
+    ways = {"trainer": stepper(True, False), "query_per_row": stepper(False, False),
+            "query_per_row_torch_dropout": stepper(False, True)}
+    ms = {name: timeit(step, repeats=repeats, warmup=3).median_ms for name, step in ways.items()}
+    rows_per_step = float(np.mean([int((b >= 0).sum()) for b in blocks]))
+    return [row(f"train_step_{name}", round(v, 2), "ms", rows=round(rows_per_step)) for name, v in ms.items()] + [
+        row("train_step_plain_over_trainer", round(ratio(ms["query_per_row_torch_dropout"], ms["trainer"]), 2), "x")]
 
 
 def run(quick: bool) -> dict[str, Any]:
@@ -36,6 +95,8 @@ def run(quick: bool) -> dict[str, Any]:
         catalogue = CatalogueIndex.from_world_dir(world)
         rec = Recommender.load(result["out_dir"], catalogue)
         model = result["model"].cpu().eval()
+        step_rows = _train_step_timings(result["val_arrays"], result["manifest"]["vocab_sizes"],
+                                        repeats=20 if quick else 60)
         torch.set_num_threads(1)  # same single thread onnxruntime gets in Lambda
 
         user = next(iter(rec.store.users))
@@ -77,6 +138,7 @@ def run(quick: bool) -> dict[str, Any]:
             row("recommend_end_to_end", round(t_e2e.median_ms, 3), "ms", p95_ms=round(t_e2e.p95_ms, 3)),
             row("training_examples_per_s_cpu" if manifest["device"] == "cpu" else "training_examples_per_s",
                 manifest["training"]["ranker"]["examples_per_s"], "examples/s", device=manifest["device"]),
+            *step_rows,
             row("ranker_auc", metrics["ranker"]["auc"], "auc", world=size),
             row("oracle_auc", metrics["oracle"]["auc"], "auc", world=size),
             row("ranker_auc_gap_to_oracle", round(metrics["oracle"]["auc"] - metrics["ranker"]["auc"], 4), "auc"),
