@@ -29,7 +29,7 @@ def _train_step_timings(arrays: dict, sizes: dict[str, int], repeats: int) -> li
 
     from nabiyam.recsys.features import INPUT_NAMES
     from training_jobs.ranker.model import Dropout, WideDeep
-    from training_jobs.ranker.trainer import _groups
+    from training_jobs.ranker.trainer import _groups, batch_inputs
 
     groups = torch.as_tensor(_groups(arrays))
     per_group = max(1, 2048 // groups.shape[1])
@@ -51,17 +51,11 @@ def _train_step_timings(arrays: dict, sizes: dict[str, int], repeats: int) -> li
 
         def step() -> None:
             block = blocks[next(k) % len(blocks)]
-            valid = block >= 0
-            idx = block[valid]
-            inputs = [t[name][idx] for name in INPUT_NAMES[:-1]]
-            if once:
-                query = t["query_ids"][block[:, 0]]
-                index = torch.arange(len(block)).unsqueeze(1).expand_as(block)[valid]
-            else:
-                query, index = t["query_ids"][idx], None
+            inputs, index = batch_inputs(t, block, once)
             for opt in opts:
                 opt.zero_grad()
-            loss_fn(model.logits(*inputs, query, query_index=index), y[idx]).backward()
+            z = model.logits(*(inputs[name] for name in INPUT_NAMES), query_index=index)
+            loss_fn(z, y[block[block >= 0]]).backward()
             for opt in opts:
                 opt.step()
 

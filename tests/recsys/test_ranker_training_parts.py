@@ -201,7 +201,7 @@ def test_query_embedded_once_per_session_gives_the_same_logits_and_gradients() -
 
     from nabiyam.recsys.features import INPUT_NAMES
     from training_jobs.ranker.model import WideDeep
-    from training_jobs.ranker.trainer import _query_per_group
+    from training_jobs.ranker.trainer import _query_per_group, batch_inputs
 
     sizes = {"users": 30, "shops": 20, "brands": 4, "categories": 11}
     rows, groups = _session_rows(40, 7, sizes, seed=5)
@@ -211,12 +211,12 @@ def test_query_embedded_once_per_session_gives_the_same_logits_and_gradients() -
     with torch.no_grad():
         model.query.weight[1:].normal_(0, 1.0)
     block = torch.as_tensor(groups)
-    valid = block >= 0
-    idx = block[valid]
     t = {k: torch.as_tensor(rows[k]) for k in INPUT_NAMES}
-    per_row = [t[k][idx] for k in INPUT_NAMES]
-    once = per_row[:-1] + [t["query_ids"][block[:, 0]]]
-    query_index = torch.arange(len(block)).unsqueeze(1).expand_as(block)[valid]
+    per_row_inputs, none = batch_inputs(t, block, query_once=False)
+    once_inputs, query_index = batch_inputs(t, block, query_once=True)
+    assert none is None
+    per_row = [per_row_inputs[k] for k in INPUT_NAMES]
+    once = [once_inputs[k] for k in INPUT_NAMES]
     assert len(once[-1]) < len(per_row[-1]) / 2  # the point: far fewer query rows
 
     def logits_and_grad(inputs, **kw):

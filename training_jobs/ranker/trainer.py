@@ -63,6 +63,22 @@ def _query_per_group(query_ids: np.ndarray, groups: np.ndarray) -> bool:
     return True
 
 
+def batch_inputs(t: dict[str, torch.Tensor], block: torch.Tensor, query_once: bool
+                 ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
+    """One batch's model inputs from a (groups, W) block of row indices (−1 padded) and the
+    `query_index` for `WideDeep.logits`: with `query_once`, each group's query once (column 0
+    is always a real row) and the rows' index into them; otherwise the query per row, None."""
+    valid = block >= 0
+    idx = block[valid]
+    inputs = {k: t[k][idx] for k in TENSOR_KEYS if k != "query_ids"}
+    if not query_once:
+        inputs["query_ids"] = t["query_ids"][idx]
+        return inputs, None
+    inputs["query_ids"] = t["query_ids"][block[:, 0]]
+    group_of = torch.arange(len(block), device=block.device).unsqueeze(1)
+    return inputs, group_of.expand_as(block)[valid]
+
+
 def _early_stopping_rows(val: dict[str, np.ndarray], max_rows: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Whole validation sessions, sampled down to about `max_rows` rows: early stopping needs
     a stable AUC, not every row, and scoring 200k rows per epoch dominates CPU training."""
@@ -136,7 +152,6 @@ def fit(
     groups = torch.as_tensor(_groups(train)).to(device)  # (G, W) row indices, -1 padded
     per_group = max(1, batch_size // groups.shape[1])
     shared_query = _query_per_group(train["query_ids"], groups.cpu().numpy())
-    group_of = torch.arange(per_group, device=device).unsqueeze(1)  # a block's row → its group
     best, best_epoch, best_state, history = -1.0, 0, None, []
     seen, train_time, epoch = 0, 0.0, 0
     for epoch in range(1, epochs + 1):
@@ -153,12 +168,7 @@ def fit(
             block = gperm[a : a + per_group]
             valid = block >= 0
             idx = block[valid]
-            inputs = {k: t[k][idx] for k in TENSOR_KEYS if k != "query_ids"}
-            if shared_query:  # one query per session (column 0 is always a real row)
-                inputs["query_ids"] = t["query_ids"][block[:, 0]]
-                query_index = group_of[: len(block)].expand_as(block)[valid]
-            else:
-                inputs["query_ids"], query_index = t["query_ids"][idx], None
+            inputs, query_index = batch_inputs(t, block, shared_query)  # a session's query once
             if oov_rate > 0:  # teach the shared out-of-vocabulary rows: unknown users/shops at serving
                 for key in ("user_id", "shop_id"):
                     drop = torch.rand(len(idx), device=device) < oov_rate
